@@ -16,17 +16,19 @@ export function closestName(key: string, known: readonly string[]): string | und
   return best !== undefined && bestD <= Math.max(1, Math.floor(key.length / 3)) ? best : undefined;
 }
 
-/** Levenshtein distance (insertions, deletions, substitutions each cost 1). */
+/** Edit distance with adjacent transpositions (optimal string alignment): each insertion, deletion,
+ * substitution or swap of two neighbours costs 1, so "mena" is one edit from "mean". */
 export function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
   for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
     for (let j = 1; j <= b.length; j++) {
-      cur.push(Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
     }
-    prev = cur;
   }
-  return prev[b.length];
+  return d[a.length][b.length];
 }
 
 /** The message for an unknown key, with a "did you mean" when one known name is close. */
