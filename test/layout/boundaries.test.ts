@@ -121,7 +121,12 @@ function specifiers(src: string): Specifier[] {
   ];
   for (const [re, kind] of patterns) {
     for (const m of code.matchAll(re)) {
-      found.push({ spec: m[3], line: lineOf(m.index), typeOnly: kind === "static" && clauseIsTypeOnly(m[1]), kind });
+      found.push({
+        spec: m[3],
+        line: lineOf(m.index ?? 0),
+        typeOnly: kind === "static" && clauseIsTypeOnly(m[1]),
+        kind,
+      });
     }
   }
   return found.sort((a, b) => a.line - b.line);
