@@ -37,6 +37,13 @@ export interface ElementwiseRule<H extends string = string, S extends string = s
   readonly state: readonly S[];
   readonly init?: Readonly<Partial<Record<S, number>>>;
   /**
+   * Whether `step` reads the parameter `p` (weight decay, proximal steps). Declared, not guessed:
+   * a transform built from a rule that reads `p` refuses `update(grads, state)` without params,
+   * and one that does not is given no parameter value. Chains read `p` when any link does.
+   * Absent means false.
+   */
+  readonly readsParams?: boolean;
+  /**
    * One step. `t` is the 1-based step count. Returns the update (added to the parameter) and the
    * new state.
    */

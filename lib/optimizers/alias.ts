@@ -10,6 +10,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { ElementwiseRule } from "../core/rule";
 import { flatten, leaves, unflatten, type Tree } from "../tree";
+import { checkOptions } from "../validate";
 import {
   addDecayedWeightsRule,
   adanRule,
@@ -37,7 +38,6 @@ import {
   alongRuns,
   chainRules,
   checkHypers,
-  checkOptions,
   fromRule,
   hyperAt,
   hyperForLeaf,

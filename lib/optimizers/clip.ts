@@ -4,11 +4,11 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { leaves, unflatten } from "../tree";
+import { checkOptions } from "../validate";
 import { clipByValueRule } from "./rules";
 import {
   alongRuns,
   checkHypers,
-  checkOptions,
   fromRule,
   hyperAt,
   squaredNorm,

@@ -15,8 +15,9 @@
 import * as tf from "@tensorflow/tfjs";
 import { seedState, uniformFromState } from "../rng";
 import { assertSameStructure, disposeTree, flatten, unflatten, type Tree } from "../tree";
+import { checkOptions } from "../validate";
 import { adam, sgd } from "./alias";
-import { applyUpdates, checkHypers, checkOptions, type GradientTransformation, type OptState } from "./transform";
+import { applyUpdates, checkHypers, type GradientTransformation, type OptState } from "./transform";
 
 /** What a client loss sees: the round (0-based), the local step (0-based) and its own index. */
 export interface ClientContext {

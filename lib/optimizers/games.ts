@@ -19,7 +19,7 @@
  */
 import type { Ops, Val } from "../core/ops";
 import type { OracleRule } from "../core/rule";
-import { checkOptions } from "./transform";
+import { checkOptions } from "../validate";
 
 export type MirrorGeometry = "euclidean" | "entropic";
 

@@ -10,8 +10,9 @@
 import * as tf from "@tensorflow/tfjs";
 import type { ElementwiseRule } from "../core/rule";
 import { flatten, leaves, unflatten, type Tree } from "../tree";
+import { checkOptions } from "../validate";
 import { addDecayedWeightsRule, ema, scaleByLearningRateRule } from "./rules";
-import { chain, checkHypers, checkOptions, fromRule, treeTransform, type GradientTransformation, type Hyper } from "./transform";
+import { chain, checkHypers, fromRule, treeTransform, type GradientTransformation, type Hyper } from "./transform";
 
 function assertMatrixLeaves(owner: string, tree: Tree): void {
   for (const { path, leaf } of leaves(tree)) {

@@ -6,7 +6,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { disposeTree, flatten, leaves, unflatten, type Tree } from "../tree";
-import { checkOptions, type GradientTransformation } from "./transform";
+import { checkOptions } from "../validate";
+import type { GradientTransformation } from "./transform";
 
 export interface MinimizeRecord {
   /** Number of updates applied before this loss was measured (0 = the initial point). */

@@ -9,7 +9,7 @@
  */
 import type { Ops, Val } from "../core/ops";
 import type { ElementwiseRule } from "../core/rule";
-import { checkOptions } from "./transform";
+import { checkOptions } from "../validate";
 
 // ---------------------------------------------------------------------------------------------
 // Shared pieces of formulas (each formula exists once)
@@ -37,21 +37,18 @@ function firstStep<T>(o: Ops<T>, t: Val<T>): T {
   return o.gt(1.5, t);
 }
 
-function rule<H extends string, S extends string>(r: Omit<ElementwiseRule<H, S>, "kind">): ElementwiseRule<H, S> {
-  return { kind: "elementwise", ...r };
-}
-
 // ---------------------------------------------------------------------------------------------
 // Scaling, decay, momentum
 
 /** u = −η·g (optax `scale_by_learning_rate`): the only rule that turns a direction into a descent step. */
 export function scaleByLearningRateRule(): ElementwiseRule<"lr", never> {
-  return rule({
+  return {
+    kind: "elementwise",
     name: "scaleByLearningRate",
     defaults: { lr: 1e-3 },
     state: [],
     step: (o, g, _p, _s, h) => ({ update: o.mul(o.neg(h.lr), g), state: {} }),
-  });
+  };
 }
 
 /**
@@ -59,12 +56,14 @@ export function scaleByLearningRateRule(): ElementwiseRule<"lr", never> {
  * (and before the learning rate) it is decoupled weight decay (Loshchilov & Hutter, 2019, AdamW).
  */
 export function addDecayedWeightsRule(): ElementwiseRule<"weightDecay", never> {
-  return rule({
+  return {
+    kind: "elementwise",
     name: "addDecayedWeights",
     defaults: { weightDecay: 1e-2 },
     state: [],
+    readsParams: true,
     step: (o, g, p, _s, h) => ({ update: o.add(g, o.mul(h.weightDecay, p)), state: {} }),
-  });
+  };
 }
 
 export interface TraceOptions {
@@ -82,7 +81,8 @@ export interface TraceOptions {
 export function traceRule(options: TraceOptions = {}): ElementwiseRule<"momentum", "m"> {
   checkOptions("traceRule", options, ["nesterov", "ema"]);
   const { nesterov = false, ema: avg = false } = options;
-  return rule({
+  return {
+    kind: "elementwise",
     name: nesterov ? "traceNesterov" : "trace",
     defaults: { momentum: 0.9 },
     state: ["m"],
@@ -91,22 +91,23 @@ export function traceRule(options: TraceOptions = {}): ElementwiseRule<"momentum
       const update = nesterov ? (avg ? ema(o, m, g, h.momentum) : o.add(g, o.mul(h.momentum, m))) : m;
       return { update, state: { m } };
     },
-  });
+  };
 }
 
 /** u = sign(g) (signSGD; Bernstein et al., 2018). sign(0) = 0. */
 export function scaleBySignRule(): ElementwiseRule<never, never> {
-  return rule({ name: "scaleBySign", defaults: {}, state: [], step: (o, g) => ({ update: o.sign(g), state: {} }) });
+  return { kind: "elementwise", name: "scaleBySign", defaults: {}, state: [], step: (o, g) => ({ update: o.sign(g), state: {} }) };
 }
 
 /** u = clip(g, −c, c): per-coordinate gradient clipping (optax `clip`). */
 export function clipByValueRule(): ElementwiseRule<"clipValue", never> {
-  return rule({
+  return {
+    kind: "elementwise",
     name: "clipByValue",
     defaults: { clipValue: 1 },
     state: [],
     step: (o, g, _p, _s, h) => ({ update: o.clip(g, o.neg(h.clipValue), h.clipValue), state: {} }),
-  });
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -123,7 +124,8 @@ export interface RssOptions {
 export function scaleByRssRule(options: RssOptions = {}): ElementwiseRule<"eps", "v"> {
   checkOptions("scaleByRssRule", options, ["initialAccumulator", "epsPlacement"]);
   const { initialAccumulator = 0.1, epsPlacement: placement = "outside" } = options;
-  return rule({
+  return {
+    kind: "elementwise",
     name: "scaleByRss",
     defaults: { eps: 1e-7 },
     state: ["v"],
@@ -132,7 +134,7 @@ export function scaleByRssRule(options: RssOptions = {}): ElementwiseRule<"eps",
       const v = o.add(s.v, o.square(g));
       return { update: normalize(o, g, v, h.eps, placement), state: { v } };
     },
-  });
+  };
 }
 
 export interface RmsOptions {
@@ -151,7 +153,8 @@ export interface RmsOptions {
 export function scaleByRmsRule(options: RmsOptions = {}): ElementwiseRule<"decay" | "eps", "v" | "m"> {
   checkOptions("scaleByRmsRule", options, ["centered", "epsPlacement", "initialScale"]);
   const { centered = false, epsPlacement: placement = "outside", initialScale = 0 } = options;
-  return rule({
+  return {
+    kind: "elementwise",
     name: centered ? "scaleByStddev" : "scaleByRms",
     defaults: { decay: 0.9, eps: 1e-8 },
     state: centered ? ["v", "m"] : ["v"],
@@ -162,7 +165,7 @@ export function scaleByRmsRule(options: RmsOptions = {}): ElementwiseRule<"decay
       const m = ema(o, s.m, g, h.decay);
       return { update: normalize(o, g, o.sub(v, o.square(m)), h.eps, placement), state: { v, m } };
     },
-  });
+  };
 }
 
 /** Where ε goes in Adam. */
@@ -208,7 +211,8 @@ export function scaleByAdamRule(options: AdamOptions = {}): ElementwiseRule<"b1"
     throw new Error(`scaleByAdamRule: epsPlacement "uncorrected" divides by the raw v; use amsgradMax "beforeCorrection" with it`);
   }
   type S = "m" | "v" | "vMax";
-  return rule({
+  return {
+    kind: "elementwise",
     name: amsgrad ? "scaleByAmsgrad" : "scaleByAdam",
     defaults: { b1: 0.9, b2: 0.999, eps: 1e-8 },
     state: amsgrad ? ["m", "v", "vMax"] : ["m", "v"],
@@ -232,7 +236,7 @@ export function scaleByAdamRule(options: AdamOptions = {}): ElementwiseRule<"b1"
       }
       return { update: normalize(o, correct(m, h.b1), vDen, h.eps, placement), state };
     },
-  });
+  };
 }
 
 /**
@@ -240,7 +244,8 @@ export function scaleByAdamRule(options: AdamOptions = {}): ElementwiseRule<"b1"
  * s_t = β₂s + (1−β₂)(g − m_t)² + ε, u = m̂_t/(√ŝ_t + ε) with bias corrections as in Adam.
  */
 export function scaleByBeliefRule(): ElementwiseRule<"b1" | "b2" | "eps", "m" | "s"> {
-  return rule({
+  return {
+    kind: "elementwise",
     name: "scaleByBelief",
     defaults: { b1: 0.9, b2: 0.999, eps: 1e-16 },
     state: ["m", "s"],
@@ -249,7 +254,7 @@ export function scaleByBeliefRule(): ElementwiseRule<"b1" | "b2" | "eps", "m" | 
       const s = o.add(ema(o, st.s, o.square(o.sub(g, m)), h.b2), h.eps);
       return { update: normalize(o, debias(o, m, h.b1, t), debias(o, s, h.b2, t), h.eps, "outside"), state: { m, s } };
     },
-  });
+  };
 }
 
 /**
@@ -259,7 +264,8 @@ export function scaleByBeliefRule(): ElementwiseRule<"b1" | "b2" | "eps", "m" | 
 export function scaleByDiffGradRule(options: Pick<AdamOptions, "epsPlacement" | "biasCorrection"> = {}): ElementwiseRule<"b1" | "b2" | "eps", "m" | "v" | "gPrev"> {
   checkOptions("scaleByDiffGradRule", options, ["epsPlacement", "biasCorrection"]);
   const adam = scaleByAdamRule(options);
-  return rule({
+  return {
+    kind: "elementwise",
     name: "scaleByDiffGrad",
     defaults: adam.defaults,
     state: ["m", "v", "gPrev"],
@@ -268,7 +274,7 @@ export function scaleByDiffGradRule(options: Pick<AdamOptions, "epsPlacement" | 
       const xi = o.div(1, o.add(1, o.exp(o.neg(o.abs(o.sub(s.gPrev, g))))));
       return { update: o.mul(xi, a.update), state: { m: a.state.m, v: a.state.v, gPrev: g } };
     },
-  });
+  };
 }
 
 /**
@@ -278,7 +284,8 @@ export function scaleByDiffGradRule(options: Pick<AdamOptions, "epsPlacement" | 
 export function scaleByGramsRule(options: Pick<AdamOptions, "epsPlacement" | "biasCorrection"> = {}): ElementwiseRule<"b1" | "b2" | "eps", "m" | "v"> {
   checkOptions("scaleByGramsRule", options, ["epsPlacement", "biasCorrection"]);
   const adam = scaleByAdamRule(options);
-  return rule({
+  return {
+    kind: "elementwise",
     name: "scaleByGrams",
     defaults: adam.defaults,
     state: ["m", "v"],
@@ -286,7 +293,7 @@ export function scaleByGramsRule(options: Pick<AdamOptions, "epsPlacement" | "bi
       const a = adam.step(o, g, p, { m: s.m, v: s.v } as Record<"m" | "v" | "vMax", typeof g>, h, t, noise);
       return { update: o.mul(o.sign(g), o.abs(a.update)), state: { m: a.state.m, v: a.state.v } };
     },
-  });
+  };
 }
 
 export interface AdoptOptions {
@@ -302,7 +309,8 @@ export interface AdoptOptions {
 export function scaleByAdoptRule(options: AdoptOptions = {}): ElementwiseRule<"b1" | "b2" | "eps", "m" | "v"> {
   checkOptions("scaleByAdoptRule", options, ["clip"]);
   const { clip = true } = options;
-  return rule({
+  return {
+    kind: "elementwise",
     name: "scaleByAdopt",
     defaults: { b1: 0.9, b2: 0.9999, eps: 1e-6 },
     state: ["m", "v"],
@@ -317,7 +325,7 @@ export function scaleByAdoptRule(options: AdoptOptions = {}): ElementwiseRule<"b
       const v = o.where(first, o.square(g), ema(o, s.v, o.square(g), h.b2));
       return { update: m, state: { m, v } };
     },
-  });
+  };
 }
 
 export interface NadamOptions {
@@ -340,7 +348,8 @@ export function scaleByNadamRule(options: NadamOptions = {}): ElementwiseRule<"b
   if (form !== "dozat" && form !== "constant") throw new Error(`scaleByNadamRule: option form must be "dozat" or "constant", got ${String(form)}`);
   const defaults: Record<string, number> = { b1: 0.9, b2: 0.999, eps: 1e-8 };
   if (form === "dozat") defaults.momentumDecay = 0.004;
-  return rule({
+  return {
+    kind: "elementwise",
     name: "scaleByNadam",
     defaults: defaults as Record<"b1" | "b2" | "eps" | "momentumDecay", number>,
     state: form === "dozat" ? ["m", "v", "muProd"] : ["m", "v"],
@@ -362,7 +371,7 @@ export function scaleByNadamRule(options: NadamOptions = {}): ElementwiseRule<"b
       );
       return { update: normalize(o, mBar, vHat, h.eps, "outside"), state: { m, v, muProd } };
     },
-  });
+  };
 }
 
 /**
@@ -370,14 +379,15 @@ export function scaleByNadamRule(options: NadamOptions = {}): ElementwiseRule<"b
  * u = sign(β₁m + (1−β₁)g), then m_t = β₂m + (1−β₂)g.
  */
 export function scaleByLionRule(): ElementwiseRule<"b1" | "b2", "m"> {
-  return rule({
+  return {
+    kind: "elementwise",
     name: "scaleByLion",
     defaults: { b1: 0.9, b2: 0.99 },
     state: ["m"],
     step(o, g, _p, s, h) {
       return { update: o.sign(ema(o, s.m, g, h.b1)), state: { m: ema(o, s.m, g, h.b2) } };
     },
-  });
+  };
 }
 
 export interface AdanOptions {
@@ -400,10 +410,12 @@ export function adanRule(options: AdanOptions = {}): ElementwiseRule<"lr" | "b1"
   if (weightDecay !== "proximal" && weightDecay !== "decoupled") {
     throw new Error(`adanRule: option weightDecayMode must be "proximal" or "decoupled", got ${String(weightDecay)}`);
   }
-  return rule({
+  return {
+    kind: "elementwise",
     name: "adan",
     defaults: { lr: 1e-3, b1: 0.98, b2: 0.92, b3: 0.99, eps: 1e-8, weightDecay: 0 },
     state: ["m", "d", "n", "gPrev"],
+    readsParams: true,
     step(o, g, p, s, h, t) {
       const diff = o.where(firstStep(o, t), 0, o.sub(g, s.gPrev));
       const m = ema(o, s.m, g, h.b1);
@@ -418,5 +430,5 @@ export function adanRule(options: AdanOptions = {}): ElementwiseRule<"lr" | "b1"
           : o.neg(o.add(step, o.mul(o.mul(h.lr, h.weightDecay), p)));
       return { update, state: { m, d, n, gPrev: g } };
     },
-  });
+  };
 }

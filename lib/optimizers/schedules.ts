@@ -5,7 +5,8 @@
  * the current one, so the first update uses `schedule(0)`. Every factory validates its arguments
  * and every schedule returns a finite number for any step ≥ 0.
  */
-import { checkOptions, type Schedule } from "./transform";
+import { checkOptions } from "../validate";
+import type { Schedule } from "./transform";
 
 function finite(owner: string, name: string, v: number, min = -Infinity): void {
   if (typeof v !== "number" || !Number.isFinite(v) || v < min) {

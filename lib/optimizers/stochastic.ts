@@ -12,6 +12,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { ElementwiseRule } from "../core/rule";
 import { Rng, seedState, uniformFromState } from "../rng";
 import { assertSameStructure, disposeTree, flatten, leaves, ravel, unflatten, unravel, type Tree } from "../tree";
+import { checkOptions } from "../validate";
 import { clipByGlobalNorm } from "./clip";
 import { scaleByLearningRateRule } from "./rules";
 import { exponentialSchedule } from "./schedules";
@@ -19,7 +20,6 @@ import {
   alongRuns,
   chain,
   checkHypers,
-  checkOptions,
   fromRule,
   squaredNorm,
   treeTransform,

@@ -23,6 +23,7 @@ import { tfOps } from "../core/ops";
 import type { ElementwiseRule, HyperValues, Noise } from "../core/rule";
 import { assertSameStructure, disposeTree, flatten, leaves, unflatten, type Tree } from "../tree";
 import { normalFromState, seedState, uniformFromState } from "../rng";
+import { checkOptions, unknownOptionMessage } from "../validate";
 
 /** A learning-rate (or any hyperparameter) schedule: the value at step `count` (0-based). */
 export type Schedule = (step: number) => number;
@@ -57,6 +58,9 @@ export function perRun(values: readonly number[] | tf.Tensor1D): PerRun {
 
 /** A hyperparameter value: a number, a schedule, a tensor that broadcasts against each leaf, or `perRun`. */
 export type Hyper = number | Schedule | tf.Tensor | PerRun;
+
+/** Hyperparameters as a user gives them: any of the names `H`, each a `Hyper`. */
+export type HyperOptions<H extends string = string> = Partial<Record<H, Hyper>>;
 
 /** The state of any transform: nested arrays/objects of tensors, numbers and small typed arrays. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -113,25 +117,15 @@ export function checkHyperNumber(owner: string, name: string, v: number, where =
 }
 
 /** Checks a hyperparameter object against the known names and ranges (tensor values are not read, so not range-checked). */
-export function checkHypers(owner: string, known: readonly string[], hyper: Record<string, unknown>): void {
+export function checkHypers(owner: string, known: readonly string[], hyper: object): void {
   for (const [k, v] of Object.entries(hyper)) {
-    if (!known.includes(k)) {
-      throw new Error(`${owner}: unknown hyperparameter "${k}"; known: ${known.join(", ") || "(none)"}`);
-    }
+    if (!known.includes(k)) throw new Error(unknownOptionMessage(owner, k, known, "hyperparameter"));
     if (v === undefined) continue;
     if (typeof v === "number") checkHyperNumber(owner, k, v);
     else if (v instanceof PerRun) v.numbers?.forEach((x, i) => checkHyperNumber(owner, k, x, ` (run ${i})`));
     else if (!(typeof v === "function" || v instanceof tf.Tensor)) {
       throw new Error(`${owner}: hyperparameter ${k} must be a number, a schedule (step) => number, a tensor or perRun([...]); got ${typeof v}`);
     }
-  }
-}
-
-/** Throws a clear error if `options` has a key outside `known` (for variant/option objects). */
-export function checkOptions(owner: string, options: object | undefined, known: readonly string[]): void {
-  if (!options) return;
-  for (const k of Object.keys(options)) {
-    if (!known.includes(k)) throw new Error(`${owner}: unknown option "${k}"; known: ${known.join(", ")}`);
   }
 }
 
@@ -261,13 +255,13 @@ export interface FromRuleOptions {
  */
 export function fromRule<H extends string, S extends string>(
   rule: ElementwiseRule<H, S>,
-  hyper: Partial<Record<H, Hyper>> = {},
+  hyper: HyperOptions<H> = {},
   options: FromRuleOptions = {},
 ): GradientTransformation<RuleState> {
   checkOptions(`fromRule(${rule.name})`, options, ["seed", "name"]);
   const name = options.name ?? rule.name;
   const names = Object.keys(rule.defaults) as H[];
-  checkHypers(name, names, hyper as Record<string, unknown>);
+  checkHypers(name, names, hyper);
   if (options.seed !== undefined && !Number.isInteger(options.seed)) {
     throw new Error(`${name}: seed must be an integer, got ${options.seed}`);
   }
@@ -295,6 +289,9 @@ export function fromRule<H extends string, S extends string>(
         throw new Error(`${name}: update got a state that is not this transform's (call init(params) first)`);
       }
       const gl = leaves(grads);
+      if (params === undefined && rule.readsParams) {
+        throw new Error(`${name}: this rule reads the parameters; call update(grads, state, params)`);
+      }
       if (params !== undefined) assertSameStructure(grads, params, `${name}: gradients and parameters`);
       for (const s of rule.state) assertSameStructure(grads, state.slots[s] as Tree, `${name}: gradients and state slot "${s}"`);
       const pl = params === undefined ? undefined : flatten(params);
@@ -316,15 +313,10 @@ export function fromRule<H extends string, S extends string>(
           const s = {} as Record<S, tf.Tensor>;
           rule.state.forEach((slot, j) => (s[slot] = sl[j][i]));
           const noise = leafNoise(name, key, g.shape);
-          let r: { update: tf.Tensor; state: Record<S, tf.Tensor> };
-          try {
-            r = rule.step(tfOps, g, pl ? pl[i] : (undefined as unknown as tf.Tensor), s, h, count + 1, noise);
-          } catch (e) {
-            if (!pl && /undefined|null/.test(String((e as Error)?.message))) {
-              throw new Error(`${name}: this rule reads the parameters; call update(grads, state, params)`);
-            }
-            throw e;
-          }
+          // Without params the rule does not read p (checked above; every library rule's
+          // declaration is tested); NaN makes an undeclared read visible rather than silent.
+          const p = pl ? pl[i] : tf.scalar(NaN);
+          const r = rule.step(tfOps, g, p, s, h, count + 1, noise);
           if (r.update.shape.length !== g.rank || r.update.shape.some((d, j) => d !== g.shape[j])) {
             throw new Error(`${name}: update at ${path} has shape [${r.update.shape}], expected [${g.shape}]`);
           }
@@ -393,12 +385,16 @@ export function applyUpdates(params: Tree, updates: Tree): Tree {
   return unflatten(params, tf.tidy(() => ps.map((p, i) => tf.add(p, us[i]))));
 }
 
+/** The hyperparameter names of a rule type (of each member, for a union of rules). */
+export type HyperNames<R> = R extends { readonly defaults: infer D } ? Extract<keyof D, string> : never;
+
 /**
  * Composes elementwise rules into one `ElementwiseRule` (the engine's form of `chain`): each rule's
  * update is the next one's gradient. Hyperparameter names must be distinct across the rules (they
- * are the names the engine sweeps); state slots that clash are renamed `<rule>.<slot>`.
+ * are the names the engine sweeps); state slots that clash are renamed `<rule>.<slot>`. The chain
+ * reads the parameters when any of its rules does.
  */
-export function chainRules(name: string, ...rules: ElementwiseRule[]): ElementwiseRule {
+export function chainRules<Rs extends ElementwiseRule[]>(name: string, ...rules: Rs): ElementwiseRule<HyperNames<Rs[number]>, string> {
   if (rules.length === 0) throw new Error(`chainRules(${name}): needs at least one rule`);
   const defaults: Record<string, number> = {};
   for (const r of rules) {
@@ -428,9 +424,11 @@ export function chainRules(name: string, ...rules: ElementwiseRule[]): Elementwi
   return {
     kind: "elementwise",
     name,
-    defaults,
+    // The keys are exactly the rules' hyperparameter names, gathered above.
+    defaults: defaults as Record<HyperNames<Rs[number]>, number>,
     state,
     init,
+    readsParams: rules.some((r) => r.readsParams),
     step(o, g, p, s, h, t, noise) {
       let u = g;
       const next: Record<string, (typeof g)> = {};
@@ -453,7 +451,7 @@ export function withDefaults<H extends string, S extends string>(
   defaults: Partial<Record<H, number>>,
   name = rule.name,
 ): ElementwiseRule<H, S> {
-  checkHypers(name, Object.keys(rule.defaults), defaults as Record<string, unknown>);
+  checkHypers(name, Object.keys(rule.defaults), defaults);
   return { ...rule, name, defaults: { ...rule.defaults, ...defaults } as Record<H, number> };
 }
 

@@ -4,10 +4,10 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { flatten, leaves, unflatten, type Tree } from "../tree";
+import { checkOptions } from "../validate";
 import {
   alongRuns,
   checkHypers,
-  checkOptions,
   hyperAt,
   hyperForLeaf,
   squaredNorm,

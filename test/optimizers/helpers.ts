@@ -11,12 +11,19 @@ import { Rng } from "../../lib/rng";
 /** A template of mixed shapes: a matrix, a vector, a scalar and a nested 3-D leaf. */
 export const MIXED: Tree<number[]> = { w: [3, 4], b: [4], s: [], deep: [[2, 1, 3]] };
 
+/** A leaf of a shape template: an array of numbers (a shape), as opposed to an array of subtrees. */
+function isShape(t: Tree<number[]>): t is number[] {
+  if (!Array.isArray(t)) return false;
+  const items: readonly unknown[] = t;
+  return items.every((x) => typeof x === "number");
+}
+
 function shapesOf(template: Tree<number[]>): number[][] {
-  if (Array.isArray(template) && template.every((x) => typeof x === "number")) return [template as number[]];
-  if (Array.isArray(template)) return (template as Tree<number[]>[]).flatMap(shapesOf);
+  if (isShape(template)) return [template];
+  if (Array.isArray(template)) return template.flatMap(shapesOf);
   return Object.keys(template)
     .sort()
-    .flatMap((k) => shapesOf((template as Record<string, Tree<number[]>>)[k]));
+    .flatMap((k) => shapesOf(template[k]));
 }
 
 export function sizeOf(template: Tree<number[]>): number {
@@ -34,10 +41,10 @@ export function treeFrom(template: Tree<number[]>, flat: ArrayLike<number>): Tre
     return t;
   });
   const build = (t: Tree<number[]>): Tree => {
-    if (Array.isArray(t) && t.every((x) => typeof x === "number")) return ts.shift()!;
-    if (Array.isArray(t)) return (t as Tree<number[]>[]).map(build);
+    if (isShape(t)) return ts.shift()!;
+    if (Array.isArray(t)) return t.map(build);
     const o: Record<string, Tree> = {};
-    for (const k of Object.keys(t).sort()) o[k] = build((t as Record<string, Tree<number[]>>)[k]);
+    for (const k of Object.keys(t).sort()) o[k] = build(t[k]);
     return o;
   };
   return build(template);
