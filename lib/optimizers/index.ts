@@ -1,4 +1,5 @@
 export * from "./transform";
+export * from "./define";
 export * from "./games";
 export * from "./oracle";
 export * from "./rules";
