@@ -116,10 +116,19 @@ export function muonMomentumRule(opts: MomentumEmaOptions = {}): ElementwiseRule
 export type MuonScale = "shape" | "moonlight" | "none";
 
 /**
- * The orthogonalisation step of Muon as a transform (no state): each leaf's update is
- * `scale·NS(u)`, with scale "shape" (default; the reference's `max(1, m/n)^½`), "moonlight"
- * (`0.2·√max(m, n)`, matching AdamW's update RMS; Liu et al., "Muon is Scalable for LLM Training",
- * 2025) or "none".
+ * Muon's "shape" factor for a weight stored `[fanIn, fanOut]` (this library's layout: `mlp` in
+ * `lib/landscapes/networks.ts` computes `h @ W`): √max(1, fanOut/fanIn). The reference writes
+ * √max(1, rows/cols) for PyTorch's `[fanOut, fanIn]`; both scale up layers wider at the output.
+ */
+export function muonShapeScale(fanIn: number, fanOut: number): number {
+  return Math.sqrt(Math.max(1, fanOut / fanIn));
+}
+
+/**
+ * The orthogonalisation step of Muon as a transform (no state): each leaf `[…, fanIn, fanOut]` is
+ * updated by `scale·NS(u)`, with scale "shape" (default; the reference's factor in our layout,
+ * √max(1, fanOut/fanIn), see `muonShapeScale`), "moonlight" (`0.2·√max(m, n)`, matching AdamW's
+ * update RMS; Liu et al., "Muon is Scalable for LLM Training", 2025) or "none".
  */
 export function scaleByNewtonSchulz(opts: NewtonSchulzOptions & { scale?: MuonScale } = {}): GradientTransformation<null> {
   const name = "scaleByNewtonSchulz";
@@ -135,8 +144,8 @@ export function scaleByNewtonSchulz(opts: NewtonSchulzOptions & { scale?: MuonSc
     (g) => {
       assertMatrixLeaves(name, g);
       const out = flatten(g).map((u) => {
-        const m = u.shape[u.rank - 2], n = u.shape[u.rank - 1];
-        const f = scale === "shape" ? Math.sqrt(Math.max(1, m / n)) : scale === "moonlight" ? 0.2 * Math.sqrt(Math.max(m, n)) : 1;
+        const fanIn = u.shape[u.rank - 2], fanOut = u.shape[u.rank - 1];
+        const f = scale === "shape" ? muonShapeScale(fanIn, fanOut) : scale === "moonlight" ? 0.2 * Math.sqrt(Math.max(fanIn, fanOut)) : 1;
         return tf.mul(newtonSchulzOrthogonalize(u, ns), f);
       });
       return { updates: unflatten(g, out), state: null };
@@ -159,7 +168,8 @@ export interface MuonOptions extends NewtonSchulzOptions, MomentumEmaOptions {
  * KellerJordan/Muon): `m ← βm + (1−β)g`, `u = (1−β)g + βm` (Nesterov, default) or `m`,
  * `θ ← θ(1 − ηλ) − η·s·NS₅(u)` with NS₅ the quintic Newton–Schulz iteration
  * (coefficients 3.4445, −4.7750, 2.0315; 5 steps; Frobenius normalisation first; transposed when
- * rows > cols) and s = max(1, m/n)^½. Defaults: lr 0.02, momentum 0.95, nesterov true, steps 5,
+ * rows > cols) and s = √max(1, fanOut/fanIn) for a weight stored `[fanIn, fanOut]` (as `mlp` stores
+ * them; the reference's √max(1, rows/cols) is for PyTorch's `[fanOut, fanIn]`). Defaults: lr 0.02, momentum 0.95, nesterov true, steps 5,
  * weightDecay 0, scale "shape". Built as chain(momentum, orthogonalise, [decay], −η).
  */
 export function muon(opts: MuonOptions = {}): GradientTransformation {

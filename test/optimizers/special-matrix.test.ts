@@ -4,7 +4,7 @@ import { initBackend } from "../../lib/backend";
 import { Rng } from "../../lib/rng";
 import { disposeTree, type Tree } from "../../lib/tree";
 import { applyUpdates, perRun, type GradientTransformation } from "../../lib/optimizers/transform";
-import { inversePthRoot, muon, MUON_NS_COEFFICIENTS, newtonSchulzOrthogonalize, shampoo } from "../../lib/optimizers/matrix";
+import { inversePthRoot, muon, MUON_NS_COEFFICIENTS, muonShapeScale, newtonSchulzOrthogonalize, shampoo } from "../../lib/optimizers/matrix";
 
 beforeAll(async () => {
   await initBackend({ force: "cpu", quiet: true });
@@ -169,7 +169,7 @@ describe("Muon", () => {
         const g = refGrad(A, B, W);
         mom = add(scale(mom, beta), g, 1 - beta);
         const u = nesterov ? add(scale(g, 1 - beta), mom, beta) : mom;
-        const O = scale(ns(u), Math.sqrt(Math.max(1, m / n)));
+        const O = scale(ns(u), Math.sqrt(Math.max(1, n / m))); // W is [fanIn m, fanOut n]
         W = add(scale(W, 1 - lr * wd), O, -lr);
         expect(maxRelErr(got[t], W.flat())).toBeLessThan(1e-5);
       }
@@ -196,6 +196,26 @@ describe("Muon", () => {
       expect(maxRelErr(batched[k].flat(), single[19])).toBeLessThan(1e-5);
     });
     disposeTree([p, s, AB, BB]);
+  });
+  it("the default scale is √max(1, fanOut/fanIn) for weights stored [fanIn, fanOut], in both orientations", () => {
+    // One step from zero momentum with β = 0: the update is −η·s·NS(g); NS(g) is the same matrix
+    // for g and (transposed) gᵀ, so the ratio of the two updates' norms is the ratio of the scales.
+    const g = randM(new Rng(21), 2, 6); // [fanIn 2, fanOut 6]: s = √3 by hand; [6, 2]: s = 1
+    const step = (G: M) => {
+      const opt = muon({ lr: 1, momentum: 0, nesterov: false });
+      const p = tf.zeros([G.length, G[0].length]);
+      const s = opt.init(p);
+      const r = opt.update(tf.tensor2d(G), s, p);
+      const u = (r.updates as tf.Tensor).arraySync() as M;
+      disposeTree([p, s, r.updates, r.state]);
+      return u;
+    };
+    const wide = step(g), tall = step(T(g));
+    expect(fro(wide) / fro(tall)).toBeCloseTo(Math.sqrt(3), 4);
+    expect(maxRelErr(wide.flat(), scale(ns(g), -Math.sqrt(3)).flat())).toBeLessThan(1e-5);
+    expect(maxRelErr(tall.flat(), scale(ns(T(g)), -1).flat())).toBeLessThan(1e-5);
+    expect(muonShapeScale(2, 6)).toBeCloseTo(Math.sqrt(3), 12);
+    expect(muonShapeScale(6, 2)).toBe(1);
   });
   it("rejects bad input", () => {
     expect(() => muon({ lr: -1 })).toThrow(/lr = -1 .*out of range/);
