@@ -6,9 +6,12 @@
  * a tracer that turns it into a typed-array loop. A formula therefore uses only these operations and
  * plain JavaScript control flow on *configuration* (never on values).
  *
- * Arguments may be numbers; results are always `T`.
+ * Arguments may be numbers; results are always `T`. The float64 semantics of each op (NaN, −0,
+ * ±∞) are defined once in `opTable.ts`; `numOps` and the engine are derived from it, `tfOps` runs
+ * tfjs kernels (where they differ: see `tfOps`).
  */
 import * as tf from "@tensorflow/tfjs";
+import { OP_TABLE as K } from "./opTable";
 
 export type Val<T> = T | number;
 
@@ -25,7 +28,7 @@ export interface Ops<T> {
   square(a: Val<T>): T;
   sqrt(a: Val<T>): T;
   abs(a: Val<T>): T;
-  /** sign(0) = 0. */
+  /** −1, +1, or a itself for ±0 and NaN (Math.sign). */
   sign(a: Val<T>): T;
   floor(a: Val<T>): T;
   exp(a: Val<T>): T;
@@ -33,17 +36,24 @@ export interface Ops<T> {
   sin(a: Val<T>): T;
   cos(a: Val<T>): T;
   tanh(a: Val<T>): T;
+  /** Math.max: NaN if either is NaN; max(−0, +0) = +0. */
   max(a: Val<T>, b: Val<T>): T;
+  /** Math.min: NaN if either is NaN; min(−0, +0) = −0. */
   min(a: Val<T>, b: Val<T>): T;
-  /** 1 where a > b, else 0. */
+  /** 1 where a > b, else 0 (0 when either is NaN). */
   gt(a: Val<T>, b: Val<T>): T;
-  /** c > 0 ? a : b, elementwise. */
+  /** c > 0 ? a : b, elementwise (a NaN condition selects b). */
   where(c: Val<T>, a: Val<T>, b: Val<T>): T;
   /** min(max(a, lo), hi). */
   clip(a: Val<T>, lo: Val<T>, hi: Val<T>): T;
 }
 
-/** `Ops` over TensorFlow.js tensors. Results are new tensors; wrap callers in `tf.tidy`. */
+/**
+ * `Ops` over TensorFlow.js tensors. Results are new tensors; wrap callers in `tf.tidy`. Computed in
+ * float32 by tfjs's kernels, so not derived from the op table; on the CPU backend the semantics
+ * match it (tf.maximum/minimum/pow are Math.max/min/pow) except `sign`: tf.sign(NaN) = 0 and
+ * tf.sign(−0) = +0 where the table gives NaN and −0. Other backends (WebGL) may differ on NaN.
+ */
 export const tfOps: Ops<tf.Tensor> = {
   const: (c) => tf.scalar(c),
   add: (a, b) => tf.add(a, b),
@@ -82,28 +92,32 @@ export const tfOps: Ops<tf.Tensor> = {
   clip: (a, lo, hi) => tf.minimum(tf.maximum(a, lo), hi),
 };
 
-/** `Ops` over plain numbers (float64), for references and scalar checks. */
+/**
+ * `Ops` over plain numbers (float64), for references and scalar checks. Every op is the op table's
+ * `num` (lib/core/opTable.ts), so results are the bits the engine's constant folding and kernels
+ * produce, NaN and −0 included; clip(a, lo, hi) = min(max(a, lo), hi).
+ */
 export const numOps: Ops<number> = {
   const: (c) => c,
-  add: (a, b) => a + b,
-  sub: (a, b) => a - b,
-  mul: (a, b) => a * b,
-  div: (a, b) => a / b,
-  neg: (a) => -a,
-  pow: (a, b) => Math.pow(a, b),
-  square: (a) => a * a,
-  sqrt: Math.sqrt,
-  abs: Math.abs,
-  sign: (a) => (a > 0 ? 1 : a < 0 ? -1 : 0),
-  floor: Math.floor,
-  exp: Math.exp,
-  log: Math.log,
-  sin: Math.sin,
-  cos: Math.cos,
-  tanh: Math.tanh,
-  max: (a, b) => (a > b ? a : b),
-  min: (a, b) => (a < b ? a : b),
-  gt: (a, b) => (a > b ? 1 : 0),
-  where: (c, a, b) => (c > 0 ? a : b),
-  clip: (a, lo, hi) => Math.min(Math.max(a, lo), hi),
+  add: K.add.num,
+  sub: K.sub.num,
+  mul: K.mul.num,
+  div: K.div.num,
+  neg: K.neg.num,
+  pow: K.pow.num,
+  square: K.square.num,
+  sqrt: K.sqrt.num,
+  abs: K.abs.num,
+  sign: K.sign.num,
+  floor: K.floor.num,
+  exp: K.exp.num,
+  log: K.log.num,
+  sin: K.sin.num,
+  cos: K.cos.num,
+  tanh: K.tanh.num,
+  max: K.max.num,
+  min: K.min.num,
+  gt: K.gt.num,
+  where: K.where.num,
+  clip: (a, lo, hi) => K.min.num(K.max.num(a, lo), hi),
 };

@@ -20,8 +20,12 @@
  * The source is plain JavaScript with no free variables, so worker threads can compile it too.
  */
 import type { StepProgram } from "./program";
-import { EXACT_OPS, type Node } from "./trace";
+import type { Node } from "./trace";
 import { loopNodes, NO_HYPER_TABLES, type HyperTablePlan } from "./hypertables";
+import { lit, opExpr, reachable } from "./jsEmit";
+
+// (kept exported from here for existing importers)
+export { lit, opExpr, reachable };
 
 export interface KernelOptions {
   steps: number;
@@ -42,58 +46,6 @@ export interface KernelSource {
   nTables: number;
   /** number of recorded points per run */
   nRecord: number;
-}
-
-export function lit(v: number): string {
-  if (Number.isNaN(v)) return "NaN";
-  if (v === Infinity) return "Infinity";
-  if (v === -Infinity) return "(-Infinity)";
-  if (Object.is(v, -0)) return "(-0)";
-  return v < 0 ? `(${v})` : String(v);
-}
-
-/** JavaScript for one node's operation, given its arguments' references. */
-export function opExpr(n: Node, a: string[], f32: boolean): string {
-  let e: string;
-  switch (n.op) {
-    case "add": e = `${a[0]} + ${a[1]}`; break;
-    case "sub": e = `${a[0]} - ${a[1]}`; break;
-    case "mul": e = `${a[0]} * ${a[1]}`; break;
-    case "div": e = `${a[0]} / ${a[1]}`; break;
-    case "neg": e = `-${a[0]}`; break;
-    case "pow": e = `Math.pow(${a[0]}, ${a[1]})`; break;
-    case "square": e = `${a[0]} * ${a[0]}`; break;
-    case "sqrt": e = `Math.sqrt(${a[0]})`; break;
-    case "abs": e = `Math.abs(${a[0]})`; break;
-    case "sign": e = `(${a[0]} > 0 ? 1 : ${a[0]} < 0 ? -1 : 0)`; break;
-    case "floor": e = `Math.floor(${a[0]})`; break;
-    case "exp": e = `Math.exp(${a[0]})`; break;
-    case "log": e = `Math.log(${a[0]})`; break;
-    case "sin": e = `Math.sin(${a[0]})`; break;
-    case "cos": e = `Math.cos(${a[0]})`; break;
-    case "tanh": e = `Math.tanh(${a[0]})`; break;
-    case "max": e = `Math.max(${a[0]}, ${a[1]})`; break;
-    case "min": e = `Math.min(${a[0]}, ${a[1]})`; break;
-    case "gt": e = `(${a[0]} > ${a[1]} ? 1 : 0)`; break;
-    case "ge": e = `(${a[0]} >= ${a[1]} ? 1 : 0)`; break;
-    case "where": e = `(${a[0]} > 0 ? ${a[1]} : ${a[2]})`; break;
-    case "draw": e = n.dist === "uniform" ? "unif(Q)" : "norm(Q)"; break;
-    default: throw new Error(`engine: cannot emit op ${n.op}`);
-  }
-  return f32 && !EXACT_OPS.has(n.op) ? `Math.fround(${e})` : e;
-}
-
-/** Nodes reachable from `roots`, in creation (topological) order. */
-export function reachable(roots: readonly Node[]): Node[] {
-  const seen = new Map<number, Node>();
-  const stack = [...roots];
-  while (stack.length) {
-    const n = stack.pop()!;
-    if (seen.has(n.id)) continue;
-    seen.set(n.id, n);
-    for (const a of n.args) stack.push(a);
-  }
-  return [...seen.values()].sort((a, b) => a.id - b.id);
 }
 
 // The generator's arithmetic, as in lib/rng.ts (xoshiroNext, uniformFromState, normalFromState).

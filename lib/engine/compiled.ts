@@ -4,7 +4,7 @@
  * held at its mean: uniform → ½, normal → 0).
  */
 import type { ClosedFormLandscape, LandscapeContext } from "../core/landscape";
-import { lit, opExpr } from "./codegen";
+import { lit, opExpr } from "./jsEmit";
 import { gradient } from "./grad";
 import { assertClosedForm } from "./program";
 import { Graph, Node, traceOps, type Precision } from "./trace";

@@ -5,7 +5,7 @@
  * grid of 65 536 runs), so it is computed once per distinct combination and step, with the same
  * expression, and read from a table in the loop: the same bits, a fraction of the `Math.pow` calls.
  */
-import { lit, opExpr, reachable } from "./codegen";
+import { lit, opExpr, reachable } from "./jsEmit";
 import type { StepProgram } from "./program";
 import type { Node } from "./trace";
 

@@ -163,7 +163,7 @@ export function traceStep(
   const ctx: LandscapeContext<Node> = { ...noise, t };
   const field = fieldOf(landscape, (f, z) => gradient(g, f(z), z), o, ctx);
   const stateRec = Object.fromEntries(slots.map((k, s) => [k, state[s]]));
-  let res;
+  let res: { x: Node[]; state: Record<string, Node[]> };
   try {
     res = stepWith(o, landscape, rule, field, x, stateRec, h, t, noise);
   } catch (e) {

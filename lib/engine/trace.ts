@@ -4,15 +4,15 @@
  * node) and constant subexpressions are folded with the same float64 (or float32) arithmetic the
  * generated code uses, so folding never changes a result's bits.
  *
- * Only exact algebraic identities are applied (x·1, x+0, x−0, x/1, −(−x), 0−x); nothing that would
- * change rounding (no reassociation, no x/c → x·(1/c)).
+ * Only identities exact for every input, NaN and signed zeros included, are applied: x·1, x/1,
+ * x·(−1) = −x, x + (−0), x − (+0), (−0) − x = −x, −(−x). (x + 0 and 0 − x are not: −0 + 0 = +0, and
+ * 0 − 0 = +0 ≠ −0.) Nothing that would change rounding (no reassociation, no x/c → x·(1/c)).
  */
 import type { Ops, Val } from "../core/ops";
+import { ENGINE_OPS, OP_TABLE, type EngineOp } from "../core/opTable";
 
-export type OpName =
-  | "const" | "input" | "draw"
-  | "add" | "sub" | "mul" | "div" | "neg" | "pow" | "square" | "sqrt" | "abs" | "sign" | "floor"
-  | "exp" | "log" | "sin" | "cos" | "tanh" | "max" | "min" | "gt" | "ge" | "where";
+/** A node's operation: a leaf (constant, input, random draw) or an op of the table (lib/core/opTable.ts). */
+export type OpName = "const" | "input" | "draw" | EngineOp;
 
 /** Where an input node's value comes from in the generated loop. */
 export type InputKind =
@@ -62,37 +62,11 @@ export class Node {
 
 type Fold = (...a: number[]) => number;
 
-/**
- * The scalar semantics of every op, shared by constant folding and (as source text) by code
- * generation in `codegen.ts`. max/min propagate NaN like tf.maximum, so a diverging run stays
- * non-finite.
- */
-export const FOLD: Record<Exclude<OpName, "const" | "input" | "draw">, Fold> = {
-  add: (a, b) => a + b,
-  sub: (a, b) => a - b,
-  mul: (a, b) => a * b,
-  div: (a, b) => a / b,
-  neg: (a) => -a,
-  pow: (a, b) => Math.pow(a, b),
-  square: (a) => a * a,
-  sqrt: (a) => Math.sqrt(a),
-  abs: (a) => Math.abs(a),
-  sign: (a) => (a > 0 ? 1 : a < 0 ? -1 : 0),
-  floor: (a) => Math.floor(a),
-  exp: (a) => Math.exp(a),
-  log: (a) => Math.log(a),
-  sin: (a) => Math.sin(a),
-  cos: (a) => Math.cos(a),
-  tanh: (a) => Math.tanh(a),
-  max: (a, b) => Math.max(a, b),
-  min: (a, b) => Math.min(a, b),
-  gt: (a, b) => (a > b ? 1 : 0),
-  ge: (a, b) => (a >= b ? 1 : 0),
-  where: (c, a, b) => (c > 0 ? a : b),
-};
+/** The scalar semantics of every op (the op table's `num`), used for constant folding. */
+export const FOLD = Object.fromEntries(ENGINE_OPS.map((op) => [op, OP_TABLE[op].num])) as Record<EngineOp, Fold>;
 
 /** Ops whose result is exactly one of their arguments or a small integer: no float32 rounding needed. */
-export const EXACT_OPS = new Set<OpName>(["neg", "abs", "sign", "floor", "max", "min", "gt", "ge", "where"]);
+export const EXACT_OPS = new Set<OpName>(ENGINE_OPS.filter((op) => OP_TABLE[op].exact));
 
 export type Precision = "float64" | "float32";
 
@@ -149,19 +123,20 @@ export class Graph {
   }
 
   /** Builds (or finds) `op(args)`, folding constants and exact identities. */
-  op(op: Exclude<OpName, "const" | "input" | "draw">, ...raw: Val<Node>[]): Node {
+  op(op: EngineOp, ...raw: Val<Node>[]): Node {
+    if (raw.length !== OP_TABLE[op].arity) throw new Error(`engine: op ${op} takes ${OP_TABLE[op].arity} arguments, got ${raw.length}`);
     const args = raw.map((a) => this.lift(a));
     if (args.every((a) => a.op === "const")) return this.const(FOLD[op](...args.map((a) => a.value)));
     const isC = (n: Node, v: number) => n.op === "const" && Object.is(n.value, v);
     const [a, b] = args;
     switch (op) {
       case "add":
-        if (isC(b, 0)) return a;
-        if (isC(a, 0)) return b;
+        if (isC(b, -0)) return a;
+        if (isC(a, -0)) return b;
         break;
       case "sub":
         if (isC(b, 0)) return a;
-        if (isC(a, 0)) return this.op("neg", b);
+        if (isC(a, -0)) return this.op("neg", b);
         break;
       case "mul":
         if (isC(b, 1)) return a;

@@ -1,8 +1,9 @@
 /**
  * A WebAssembly SIMD kernel for the same traced step: two runs per f64x2 vector, several vectors
- * interleaved, the whole `for run … for step …` loop in one wasm function. Arithmetic runs as native
- * f64x2 instructions (add, sub, mul, div, sqrt, abs, neg, min, max, floor, comparisons, select);
- * pow/exp/log/sin/cos/tanh call JavaScript's Math lane by lane; expressions of the step alone
+ * interleaved, the whole `for run … for step …` loop in one wasm function. Each op's code is its
+ * `wasm` form in the op table (lib/core/opTable.ts): native f64x2 instructions (add, sub, mul, div,
+ * sqrt, abs, neg, min, max, floor, comparisons, select), or, for pow/exp/log/sin/cos/tanh, calls
+ * of JavaScript's Math lane by lane; expressions of the step alone
  * (Adam's βᵗ) come from the shared per-step tables. Used in float64, without noise and without
  * histories (the JS kernel does those).
  *
@@ -11,19 +12,20 @@
  * `test/engine` checks it. The module is emitted directly as bytes (no assembler dependency) and
  * wrapped in a JavaScript source with the same `(P, r0, r1)` interface, so worker threads run it too.
  */
-import { lossSource, reachable, tableProgram } from "./codegen";
+import { OP_TABLE, WASM_MATH_IMPORTS, type SimdInstr, type WasmBuilder } from "../core/opTable";
+import { lossSource, tableProgram } from "./codegen";
+import { reachable } from "./jsEmit";
 import { loopNodes, NO_HYPER_TABLES, type HyperTablePlan } from "./hypertables";
 import type { StepProgram } from "./program";
-import type { Node, OpName } from "./trace";
+import type { Node } from "./trace";
 
-/** Ops with a direct f64x2 form. */
-const SIMD_OPS = new Set<OpName>(["add", "sub", "mul", "div", "neg", "square", "sqrt", "abs", "sign", "floor", "max", "min", "gt", "ge", "where", "const", "input"]);
 /**
- * Ops without one: the module imports JavaScript's own Math functions and calls them lane by lane,
- * so the results are exactly Math.pow/exp/… as in the JS kernel (slower than native lanes, but
- * rare inside the loop: Adam's βᵗ of a constant β is tabulated, only a gridded β reaches here).
+ * Ops without a direct f64x2 form (pow, exp, log, sin, cos, tanh, see the op table): the module
+ * imports JavaScript's own Math functions and calls them lane by lane, so the results are exactly
+ * Math.pow/exp/… as in the JS kernel (slower than native lanes, but rare inside the loop: Adam's βᵗ
+ * of a constant β is tabulated, only a gridded β reaches here).
  */
-const MATH_IMPORTS = ["pow", "exp", "log", "sin", "cos", "tanh"] as const;
+const MATH_IMPORTS = WASM_MATH_IMPORTS;
 
 /** Why `p` cannot run in the wasm kernel, or undefined if it can. */
 export function wasmIneligible(p: StepProgram, opts: { nRecord: number }): string | undefined {
@@ -33,7 +35,8 @@ export function wasmIneligible(p: StepProgram, opts: { nRecord: number }): strin
   const nodes = reachable([...p.nextX, ...p.nextState.flat()]);
   for (const n of nodes) {
     if (n.mask === 1 || n.op === "const") continue; // tabulated in JS
-    if (!SIMD_OPS.has(n.op) && !(MATH_IMPORTS as readonly string[]).includes(n.op)) return `op ${n.op} has no wasm form`;
+    if (n.op === "input") continue;
+    if (!(n.op in OP_TABLE)) return `op ${n.op} has no wasm form`;
   }
   return undefined;
 }
@@ -193,41 +196,27 @@ export function generateWasmKernel(
     if (n.mask === 1) return I.get(tabL.get(n.id)!);
     return I.get(nodeL.get(n.id)![v]);
   };
-  const one = V.const2(1), zero = V.const2(0), minusOne = V.const2(-1);
-  const opCode = (n: Node, v: number): number[] => {
-    const a = n.args.map((x) => ref(x, v));
-    const bin = (op: number[]) => [...a[0], ...a[1], ...op];
-    switch (n.op) {
-      case "add": return bin(V.add);
-      case "sub": return bin(V.sub);
-      case "mul": return bin(V.mul);
-      case "div": return bin(V.div);
-      case "min": return bin(V.min);
-      case "max": return bin(V.max);
-      case "neg": return [...a[0], ...V.neg];
-      case "abs": return [...a[0], ...V.abs];
-      case "sqrt": return [...a[0], ...V.sqrt];
-      case "floor": return [...a[0], ...V.floor];
-      case "square": return [...a[0], ...a[0], ...V.mul];
-      // 1.0 where the comparison holds (an all-ones mask ANDed with 1.0), else +0.0
-      case "gt": return [...bin(V.gt), ...one, ...V.and];
-      case "ge": return [...bin(V.ge), ...one, ...V.and];
-      // c > 0 ? a : b
-      case "where": return [...a[1], ...a[2], ...a[0], ...zero, ...V.gt, ...V.bitselect];
-      // a > 0 ? 1 : (a < 0 ? −1 : 0); NaN → 0
-      case "sign": return [...one, ...minusOne, ...zero, ...a[0], ...zero, ...V.lt, ...V.bitselect, ...a[0], ...zero, ...V.gt, ...V.bitselect];
-      case "pow":
-        // lane by lane through the imported Math.pow
-        return [...a[0], ...I.set(tmpA), ...a[1], ...I.set(tmpB),
-          ...I.get(tmpA), ...V.extract(0), ...I.get(tmpB), ...V.extract(0), ...I.call(0), ...V.splat,
-          ...I.get(tmpA), ...V.extract(1), ...I.get(tmpB), ...V.extract(1), ...I.call(0), ...V.replace(1)];
-      case "exp": case "log": case "sin": case "cos": case "tanh": {
-        const f = MATH_IMPORTS.indexOf(n.op);
-        return [...a[0], ...I.set(tmpA), ...I.get(tmpA), ...V.extract(0), ...I.call(f), ...V.splat,
+  const zero = V.const2(0);
+  // The op table's WebAssembly forms, as bytes that push one f64x2. Math calls go through the
+  // scratch locals tmpA/tmpB (so their arguments must not contain another call; none do).
+  const wasmBytes: WasmBuilder<number[]> = {
+    const: (v) => V.const2(v),
+    simd: (instr: SimdInstr, ...args) => [...args.flat(), ...V[instr]],
+    select: (mask, a, b) => [...a, ...b, ...mask, ...V.bitselect],
+    math: (fn, ...args) => {
+      const f = MATH_IMPORTS.indexOf(fn);
+      if (args.length === 1) {
+        return [...args[0], ...I.set(tmpA), ...I.get(tmpA), ...V.extract(0), ...I.call(f), ...V.splat,
           ...I.get(tmpA), ...V.extract(1), ...I.call(f), ...V.replace(1)];
       }
-      default: throw new Error(`engine: no wasm form for ${n.op}`);
-    }
+      return [...args[0], ...I.set(tmpA), ...args[1], ...I.set(tmpB),
+        ...I.get(tmpA), ...V.extract(0), ...I.get(tmpB), ...V.extract(0), ...I.call(f), ...V.splat,
+        ...I.get(tmpA), ...V.extract(1), ...I.get(tmpB), ...V.extract(1), ...I.call(f), ...V.replace(1)];
+    },
+  };
+  const opCode = (n: Node, v: number): number[] => {
+    if (n.op === "const" || n.op === "input" || n.op === "draw") throw new Error(`engine: no wasm form for ${n.op}`);
+    return OP_TABLE[n.op].wasm(wasmBytes, n.args.map((x) => ref(x, v)));
   };
 
   const vecOff = (base: number, row: number, v: number) => base + (row * NB + 2 * v) * 8;

@@ -21,7 +21,12 @@ describe("tracer", () => {
     expect(c.op).toBe("const");
     expect(c.value).toBe(1 - 0.5 * 0.2);
     expect(o.mul(x, 1)).toBe(x);
-    expect(o.add(0, x)).toBe(x);
+    // only identities exact for signed zeros: x + (−0) and x − (+0) are x, x + 0 is not (−0 + 0 = +0)
+    expect(o.add(-0, x)).toBe(x);
+    expect(o.sub(x, 0)).toBe(x);
+    expect(o.add(0, x).op).toBe("add");
+    expect(o.sub(0, x).op).toBe("sub");
+    expect(o.sub(-0, x)).toBe(o.neg(x));
     expect(o.neg(o.neg(x))).toBe(x);
   });
   it("float32 graphs fold with single-precision rounding", () => {
