@@ -45,7 +45,8 @@ export interface NamedOptimizer<V extends object, H extends string> {
   readonly transform: (options?: TransformOptions<V, H>) => GradientTransformation<RuleState>;
   /**
    * functools.partial: the same optimizer under another name with some variants preset (a caller
-   * may still override them) and, optionally, other default hyperparameters.
+   * may still override them) and, optionally, other default hyperparameters (each must be a
+   * hyperparameter of the rule built, else building throws).
    */
   partial(name: string, preset: Partial<V>, defaults?: Partial<Record<H, number>>): NamedOptimizer<V, H>;
 }
