@@ -3,14 +3,13 @@
  * per coordinate (an elementwise rule, so the sweep engine runs it too).
  */
 import * as tf from "@tensorflow/tfjs";
-import { leaves, unflatten } from "../tree";
 import { checkOptions } from "../validate";
 import { clipByValueRule } from "./rules";
 import {
-  alongRuns,
   checkHypers,
   fromRule,
   hyperAt,
+  scaleTree,
   squaredNorm,
   treeTransform,
   type GradientTransformation,
@@ -41,8 +40,7 @@ export function clipByGlobalNorm(maxNorm: number | ((step: number) => number), o
       const norm = tf.sqrt(squaredNorm(grads, byRun));
       // min(1, c/‖g‖), with 0/0 → 1 so a zero gradient stays zero.
       const factor = tf.minimum(1, tf.div(c, tf.maximum(norm, 1e-30)));
-      const updates = unflatten(grads, leaves(grads).map(({ leaf }) => tf.mul(leaf, alongRuns(factor, leaf))));
-      return { updates, state: { count: state.count + 1 } };
+      return { updates: scaleTree(grads, factor), state: { count: state.count + 1 } };
     },
   );
 }

@@ -11,8 +11,8 @@ import * as tf from "@tensorflow/tfjs";
 import type { ElementwiseRule } from "../core/rule";
 import { flatten, leaves, unflatten, type Tree } from "../tree";
 import { checkOptions } from "../validate";
-import { addDecayedWeightsRule, ema, scaleByLearningRateRule } from "./rules";
-import { chain, checkHypers, fromRule, treeTransform, type GradientTransformation, type Hyper } from "./transform";
+import { addDecayedWeightsRule, scaleByLearningRateRule, traceRule } from "./rules";
+import { chain, checkHypers, fromRule, treeTransform, withDefaults, type GradientTransformation, type Hyper } from "./transform";
 
 function assertMatrixLeaves(owner: string, tree: Tree): void {
   for (const { path, leaf } of leaves(tree)) {
@@ -100,16 +100,8 @@ export interface MomentumEmaOptions {
 export function muonMomentumRule(opts: MomentumEmaOptions = {}): ElementwiseRule<"momentum", "m"> {
   checkOptions("muonMomentumRule", opts, ["nesterov"]);
   const nesterov = opts.nesterov ?? true;
-  return {
-    kind: "elementwise",
-    name: nesterov ? "muonMomentumNesterov" : "muonMomentum",
-    defaults: { momentum: 0.95 },
-    state: ["m"],
-    step(o, g, _p, s, h) {
-      const m = ema(o, s.m, g, h.momentum);
-      return { update: nesterov ? ema(o, m, g, h.momentum) : m, state: { m } };
-    },
-  };
+  // optax's trace with an averaged buffer is exactly this momentum; only the default β differs.
+  return withDefaults(traceRule({ ema: true, nesterov }), { momentum: 0.95 }, nesterov ? "muonMomentumNesterov" : "muonMomentum");
 }
 
 /** How Muon scales the orthogonalised update of an m×n matrix. */

@@ -17,10 +17,10 @@ import { clipByGlobalNorm } from "./clip";
 import { scaleByLearningRateRule } from "./rules";
 import { exponentialSchedule } from "./schedules";
 import {
-  alongRuns,
   chain,
   checkHypers,
   fromRule,
+  scaleTree,
   squaredNorm,
   treeTransform,
   type GradientTransformation,
@@ -410,7 +410,7 @@ export function geometricSubgradient(opts: GeometricSubgradientOptions = {}): Gr
     () => null,
     (g) => {
       const inv = tf.rsqrt(tf.maximum(squaredNorm(g, byRun), 1e-30)); // g = 0 gives a zero step, not NaN
-      return { updates: unflatten(g, flatten(g).map((l) => tf.mul(l, alongRuns(inv, l)))), state: null };
+      return { updates: scaleTree(g, inv), state: null };
     },
   );
   return chain(unit, step);

@@ -476,6 +476,14 @@ export function squaredNorm(tree: Tree, perRunAxis = false): tf.Tensor {
   );
 }
 
+/**
+ * Every leaf times a scalar factor, or with a `[runs]` factor each run's slice times its own
+ * (x_r ← c_r·x_r): the last step of global-norm clipping and of normalised steps. Call inside `tf.tidy`.
+ */
+export function scaleTree(tree: Tree, factor: tf.Tensor): Tree {
+  return unflatten(tree, flatten(tree).map((leaf) => tf.mul(leaf, alongRuns(factor, leaf))));
+}
+
 /** Reshapes a per-run `[runs]` vector (or a scalar) so it broadcasts against `leaf` `[runs, …]`. */
 export function alongRuns(x: tf.Tensor, leaf: tf.Tensor): tf.Tensor {
   if (x.rank === 0) return x;
