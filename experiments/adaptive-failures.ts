@@ -15,15 +15,32 @@
  * checks the same claims in quick mode. All runs go through the fused sweep engine (`sweep`), one
  * compiled loop over every (hyperparameter × seed) run.
  */
-import type { ClosedFormLandscape } from "../core/landscape";
-import type { ElementwiseRule } from "../core/rule";
-import { sweep, type SweepResult, type SweepSpec } from "../engine";
-import { adoptToy, amsgradOnline, amsgradStochastic } from "../landscapes";
-import { adabeliefRule, adamRule, adoptRule, amsgradRule, type AdamEps } from "../optimizers";
-import type { Figure } from "../plot";
-import { logLogSlope, median, medianBand, quantile, quickMode, type ClaimCheck } from "./common";
+import {
+  adabeliefRule,
+  type AdamEps,
+  adamRule,
+  adoptRule,
+  adoptToy,
+  amsgradOnline,
+  amsgradRule,
+  amsgradStochastic,
+  type ClaimCheck,
+  type ClosedFormLandscape,
+  type ElementwiseRule,
+  type Figure,
+  logLogSlope,
+  median,
+  medianBand,
+  quantile,
+  quickMode,
+  sweep,
+  type SweepResult,
+  type SweepSpec,
+  firstCrossing,
+  logSteps,
+} from "optbook";
 
-export { logLogSlope, median, medianBand, quantile, quickMode, type ClaimCheck };
+export { logLogSlope, logSteps, median, medianBand, quantile, quickMode, type ClaimCheck };
 
 // ---------------------------------------------------------------------------------------------
 // Shared pieces
@@ -42,15 +59,6 @@ export interface Band {
   median: number[];
   lo: number[];
   hi: number[];
-}
-
-/** About `points` integer steps 1 ≤ s ≤ T spread evenly on a log axis (1 and T included, no repeats). */
-export function logSteps(T: number, points: number): number[] {
-  if (!Number.isInteger(T) || T < 1) throw new Error(`logSteps: T must be a positive integer, got ${T}`);
-  if (!Number.isInteger(points) || points < 2) throw new Error(`logSteps: points must be an integer ≥ 2, got ${points}`);
-  const out = new Set<number>([1, T]);
-  for (let j = 0; j < points; j++) out.add(Math.min(T, Math.max(1, Math.round(Math.exp((Math.log(T) * j) / (points - 1))))));
-  return [...out].sort((a, b) => a - b);
 }
 
 /**
@@ -388,12 +396,6 @@ export async function adoptToyExperiment(config: AdoptToyConfig = adoptToyConfig
   return { config, methods: methods.map(({ key, label }) => ({ key, label })), steps, trajectories, final, seconds: (performance.now() - start) / 1000 };
 }
 
-/** First recorded step at which a median trajectory is ≤ level (Infinity if never). */
-export function firstCrossing(steps: number[], xs: number[], level: number): number {
-  for (let j = 0; j < xs.length; j++) if (xs[j] <= level) return steps[j];
-  return Infinity;
-}
-
 /** The claims of figure 2, checked on an `AdoptToyResult`. */
 export function adoptToyClaims(r: AdoptToyResult): ClaimCheck[] {
   const { ks, b2s } = r.config;
@@ -429,7 +431,11 @@ export function adoptToyClaims(r: AdoptToyResult): ClaimCheck[] {
       `; mean-drift estimate for k=${kHi}, β₂→1: θ_T ≈ ${fmt(adoptToyDrift({ k: kHi, lr: r.config.lr, steps: r.config.steps }))}`,
   });
   // AMSGrad: slower than ADOPT — it reaches θ ≤ −0.5 (median) later than ADOPT, or neither does.
-  const cross = (m: string, c: { k: number; i: number }) => firstCrossing(r.steps, r.trajectories[m][c.k][c.i].median, -0.5);
+  const cross = (m: string, c: { k: number; i: number }) => {
+    // the first recorded step where the median iterate reaches −0.5 (∞ if never)
+    const j = firstCrossing(r.trajectories[m][c.k][c.i].median, -0.5);
+    return j < 0 ? Infinity : r.steps[j];
+  };
   const slower = (c: { k: number; i: number }) => cross("amsgrad", c) > cross("adopt", c) || (cross("amsgrad", c) === Infinity && cross("adopt", c) === Infinity);
   out.push({
     text: "Taniguchi et al.: AMSGrad is slow — in every (k, β₂) cell its median θ reaches −0.5 later than ADOPT's (or neither does within T)",

@@ -25,43 +25,32 @@
  * `mlp(...).init(seed)`, data from `gaussianClusters`.
  */
 import * as tf from "@tensorflow/tfjs";
-import { gaussianClusters } from "../data";
 import {
+  type ClaimCheck,
+  type CurvatureOperator,
   denseMatrix,
-  hutchPlusPlus,
+  gaussianClusters,
   hutchinson,
+  hutchPlusPlus,
   lanczos,
+  type LayerParams,
   linearOperator,
+  median,
+  mlp,
+  quantile,
+  quickMode,
+  Rng,
   spectralDensity,
   symmetricEig,
-  type CurvatureOperator,
-} from "../diagnostics";
-import { mlp, type LayerParams } from "../landscapes";
-import { Rng } from "../rng";
-import { median, quantile, quickMode, type ClaimCheck } from "./common";
+  type Band,
+  logLogSlope,
+  medianBand,
+} from "optbook";
 
-export { median, quantile, quickMode, type ClaimCheck };
+export { logLogSlope, median, medianBand, quantile, quickMode, type Band, type ClaimCheck };
 
 // ---------------------------------------------------------------------------------------------
 // Shared helpers
-
-/** Median and quartile band over seeds at each recorded point. */
-export interface Band {
-  median: number[];
-  lo: number[];
-  hi: number[];
-}
-
-/** Per-column median and quartiles of rows (one row per seed). */
-export function bandOf(rows: number[][]): Band {
-  const T = rows[0]?.length ?? 0;
-  const col = (t: number) => rows.map((r) => r[t]);
-  return {
-    median: Array.from({ length: T }, (_, t) => median(col(t))),
-    lo: Array.from({ length: T }, (_, t) => quantile(col(t), 0.25)),
-    hi: Array.from({ length: T }, (_, t) => quantile(col(t), 0.75)),
-  };
-}
 
 const fmt = (v: number, d = 3) => (Number.isFinite(v) ? (Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(d) : v.toExponential(2)) : String(v));
 
@@ -717,7 +706,7 @@ export function subspaceClaims(r: SubspaceResult): ClaimCheck[] {
   const out: ClaimCheck[] = [];
   const steps = r.config.checkpoints;
   for (const k of r.config.ks) {
-    const f = bandOf(r.fraction[k]).median;
+    const f = medianBand(r.fraction[k]).median;
     const first = f.findIndex((v, i) => i > 0 && f.slice(i).every((w) => w >= 0.9));
     out.push({
       text: `k = ${k}, SGD η = ${r.config.sgd.lr}: the fraction of the gradient in the top-${k} Hessian eigenspace is small at init (< 0.5) and, after a short time, ≥ 0.9 and stays ≥ 0.9 (median over ${r.fraction[k].length} seeds)`,
@@ -725,24 +714,24 @@ export function subspaceClaims(r: SubspaceResult): ClaimCheck[] {
       details: `median fraction at step 0: ${fmt(f[0])} (random direction: k/d = ${fmt(r.baseline[k], 4)}); ` +
         (first > 0 ? `≥ 0.9 from step ${steps[first]} of ${steps[steps.length - 1]} on` : `never stays ≥ 0.9 — median per checkpoint: [${f.map((v) => fmt(v, 2)).join(", ")}]`) +
         `; final: ${fmt(f[f.length - 1])}; full-batch ‖g‖ falls with the loss (final loss ${fmt(median(r.loss[k].map((l) => l[l.length - 1])), 4)}); ` +
-        `λ_max·η at the checkpoints (median): [${bandOf(r.lambdaMax[k]).median.map((v) => fmt(v * r.config.sgd.lr, 2)).join(", ")}] — SGD's stability edge is λ_max·η = 2`,
+        `λ_max·η at the checkpoints (median): [${medianBand(r.lambdaMax[k]).median.map((v) => fmt(v * r.config.sgd.lr, 2)).join(", ")}] — SGD's stability edge is λ_max·η = 2`,
     });
     // Song, Ahn & Yun (2024): with a small learning rate the alignment of SGD's steps with the top
     // eigenspace comes from the mini-batch noise; the full-batch gradient (GD) shows none.
-    const fb = bandOf(r.fractionMinibatch[k]).median;
+    const fb = medianBand(r.fractionMinibatch[k]).median;
     const last = f.length - 1;
     out.push({
       text: `k = ${k}, SGD η = ${r.config.sgd.lr}: mini-batch gradients (batch ${r.config.sgd.batchSize}) lie more in the top-${k} eigenspace than the full-batch gradient at the end of training (Song, Ahn & Yun 2024: the alignment comes from SGD noise), median over seeds`,
       passed: fb[last] > f[last],
       details: `median fraction of mini-batch gradients per checkpoint: [${fb.map((v) => fmt(v, 2)).join(", ")}]; full-batch: [${f.map((v) => fmt(v, 2)).join(", ")}]`,
     });
-    const ov = bandOf(r.overlapPrev[k]).median;
+    const ov = medianBand(r.overlapPrev[k]).median;
     const from = first > 0 ? first + 1 : Math.ceil(steps.length / 2);
     const later = ov.slice(from).filter(Number.isFinite);
     out.push({
       text: `k = ${k}, SGD η = ${r.config.sgd.lr}: once the gradient is in it, the top-${k} eigenspace changes little — overlap ≥ 0.8 between successive checkpoints (median over seeds)`,
       passed: later.length > 0 && Math.min(...later) >= 0.8,
-      details: `overlap between successive checkpoints from step ${steps[Math.min(from, steps.length - 1)]}: min ${fmt(Math.min(...later))}; all: [${ov.map((v) => fmt(v, 2)).join(", ")}]; overlap of the step-${steps[from - 1] ?? 0} and final eigenspaces: ${fmt(bandOf(r.overlapFinal[k]).median[from - 1] ?? NaN)}`,
+      details: `overlap between successive checkpoints from step ${steps[Math.min(from, steps.length - 1)]}: min ${fmt(Math.min(...later))}; all: [${ov.map((v) => fmt(v, 2)).join(", ")}]; overlap of the step-${steps[from - 1] ?? 0} and final eigenspaces: ${fmt(medianBand(r.overlapFinal[k]).median[from - 1] ?? NaN)}`,
     });
   }
   return out;
@@ -996,15 +985,6 @@ export async function batchExperiment(cfg: BatchConfig): Promise<BatchResult> {
     mlp: { lambda1: mlpLambda1, spread: mlpSpread, spreadSe, d: P, n: N, lambdaB: mlpLambdaB, predicted: mlpSizes.map((b) => granziolBatchLambdaMax(mlpLambda1, Math.max(0, mlpSpread), P, N, b)) },
     seconds: (Date.now() - t0) / 1000,
   };
-}
-
-/** Least-squares slope of log y on log x. */
-export function logLogSlope(xs: number[], ys: number[]): number {
-  const lx = xs.map(Math.log), ly = ys.map(Math.log);
-  const mx = lx.reduce((a, b) => a + b, 0) / lx.length, my = ly.reduce((a, b) => a + b, 0) / ly.length;
-  let sxy = 0, sxx = 0;
-  lx.forEach((v, i) => ((sxy += (v - mx) * (ly[i] - my)), (sxx += (v - mx) ** 2)));
-  return sxy / sxx;
 }
 
 /**
@@ -1311,13 +1291,13 @@ export function subspaceFigure(r: SubspaceResult): FigureSpec {
   const data: Record<string, unknown>[] = [];
   r.config.ks.forEach((k, j) => {
     const c = PAL[j % PAL.length];
-    data.push(...band(x, bandOf(r.fraction[k]), `k = ${k}`, c, 0, true));
-    const mb = band(x, bandOf(r.fractionMinibatch[k]), `k = ${k}, mini-batch g`, c, 0, true);
+    data.push(...band(x, medianBand(r.fraction[k]), `k = ${k}`, c, 0, true));
+    const mb = band(x, medianBand(r.fractionMinibatch[k]), `k = ${k}, mini-batch g`, c, 0, true);
     (mb[1].line as Record<string, unknown>).dash = "dash";
     data.push(...mb);
     data.push(line(x, x.map(() => r.baseline[k]), `k/d (random direction), k = ${k}`, c, 0, { line: { color: c, width: 1, dash: "dot" }, showlegend: false }));
-    data.push(...band(x.slice(1), bandOf(r.overlapPrev[k].map((v) => v.slice(1))), `k = ${k}`, c, 1, false));
-    data.push(...band(x, bandOf(r.overlapFinal[k]), `k = ${k}`, c, 2, false));
+    data.push(...band(x.slice(1), medianBand(r.overlapPrev[k].map((v) => v.slice(1))), `k = ${k}`, c, 1, false));
+    data.push(...band(x, medianBand(r.overlapFinal[k]), `k = ${k}`, c, 2, false));
   });
   return {
     data,

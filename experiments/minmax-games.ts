@@ -11,27 +11,39 @@
  * autodiff Jacobian (`spectralRadius`) and, independently, from the float64 update matrix.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { ClosedFormLandscape, LandscapeContext } from "../core/landscape";
-import { numOps, tfOps, type Ops, type Val } from "../core/ops";
-import type { Noise, OracleRule, Rule } from "../core/rule";
-import { spectralRadiusOfMatrix } from "../diagnostics/linalg";
-import { spectralRadius } from "../diagnostics/spectralRadius";
-import { compileGradient } from "../engine/compiled";
-import { stepWith } from "../engine/program";
-import { sweep } from "../engine/sweep";
-import { bilinearGame, preferenceGame } from "../landscapes/games";
-import type { Figure } from "../plot/figure";
-import { logLogSlope, median, medianBand, quantile, quickMode, type ClaimCheck } from "./common";
-
-export { logLogSlope, median, medianBand, quantile, quickMode, type ClaimCheck };
 import {
+  bilinearGame,
+  type ClaimCheck,
+  type ClosedFormLandscape,
+  compileGradient,
   complexMomentumRule,
   extragradientRule,
+  type Figure,
   gdaRule,
+  type LandscapeContext,
+  logLogSlope,
+  median,
+  medianBand,
   mirrorProxRule,
   multiplicativeWeightsRule,
+  type Noise,
+  numOps,
+  type Ops,
   optimisticRule,
-} from "../optimizers/games";
+  type OracleRule,
+  preferenceGame,
+  quantile,
+  quickMode,
+  type Rule,
+  spectralRadius,
+  spectralRadiusOfMatrix,
+  stepWith,
+  sweep,
+  tfOps,
+  type Val,
+} from "optbook";
+
+export { logLogSlope, median, medianBand, quantile, quickMode, type ClaimCheck };
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers

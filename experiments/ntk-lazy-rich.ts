@@ -25,45 +25,36 @@
  * checks against the library's autodiff NTK. Everything returns plain numbers.
  */
 import * as tf from "@tensorflow/tfjs";
-import { gaussianClusters } from "../data";
-import { empiricalNtk, kernelAlignment, pseudoNtk, relativeKernelChange, targetAlignment, type KernelMatrix } from "../diagnostics";
-import { mlp, twoLayerNetwork, type LayerParams, type Mlp } from "../landscapes";
-import { minimize, sgd } from "../optimizers";
-import { Rng } from "../rng";
-import type { Tree } from "../tree";
-import { median, quickMode } from "./common";
+import {
+  empiricalNtk,
+  gaussianClusters,
+  kernelAlignment,
+  type KernelMatrix,
+  type LayerParams,
+  median,
+  minimize,
+  mlp,
+  type Mlp,
+  pseudoNtk,
+  quickMode,
+  relativeKernelChange,
+  Rng,
+  sgd,
+  targetAlignment,
+  type Tree,
+  twoLayerNetwork,
+  type ClaimCheck,
+  firstCrossing,
+  logLogSlope,
+  logSteps,
+  medianBand,
+} from "optbook";
 
-export { median, quickMode };
-
-/** A checked claim: statement, verdict, and the numbers behind it. */
-export interface ClaimCheck {
-  text: string;
-  passed: boolean;
-  measured: Record<string, number>;
-}
+export { firstCrossing, logLogSlope, median, medianBand, quickMode, type ClaimCheck };
 
 // ---------------------------------------------------------------------------------------------
 // Small numerical helpers
 // ---------------------------------------------------------------------------------------------
-
-/**
- * Least-squares slope of log y against log x: b in log y ≈ a + b log x. Needs ≥ 2 points with
- * positive x and y.
- */
-export function logLogSlope(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  if (x.length !== y.length) throw new Error(`logLogSlope: x has ${x.length} points but y has ${y.length}`);
-  const pts: [number, number][] = [];
-  for (let i = 0; i < x.length; i++) if (x[i] > 0 && y[i] > 0) pts.push([Math.log(x[i]), Math.log(y[i])]);
-  if (pts.length < 2) throw new Error("logLogSlope: need at least two points with positive x and y");
-  const mx = pts.reduce((s, p) => s + p[0], 0) / pts.length, my = pts.reduce((s, p) => s + p[1], 0) / pts.length;
-  let sxy = 0, sxx = 0;
-  for (const [a, b] of pts) {
-    sxy += (a - mx) * (b - my);
-    sxx += (a - mx) ** 2;
-  }
-  if (sxx === 0) throw new Error("logLogSlope: all x are equal");
-  return sxy / sxx;
-}
 
 /**
  * Solves (A + ridge·I) X = B for a symmetric positive (semi)definite A [n, n] and B [n, k] by a
@@ -230,8 +221,8 @@ export async function ntkWidthExperiment(config: WidthConfig = widthConfig()): P
     config,
     angles,
     runs,
-    spreadSlope: logLogSlope(ws, runs.map((r) => r.initSpread)),
-    changeSlope: logLogSlope(ws, runs.map((r) => median(r.relativeChange))),
+    spreadSlope: logLogSlope(ws, runs.map((r) => r.initSpread), { nonPositive: "skip" }),
+    changeSlope: logLogSlope(ws, runs.map((r) => median(r.relativeChange)), { nonPositive: "skip" }),
     seconds: (Date.now() - t0) / 1000,
   };
 }
@@ -248,17 +239,17 @@ export function widthClaims(r: WidthResult): ClaimCheck[] {
     {
       text: `Seed-to-seed spread of the initial NTK shrinks like 1/√width (log–log slope in [−0.75, −0.3]; widths ${first.width}–${last.width})`,
       passed: r.spreadSlope >= -0.75 && r.spreadSlope <= -0.3,
-      measured: { slope: r.spreadSlope, [`spread at m=${first.width}`]: first.initSpread, [`spread at m=${last.width}`]: last.initSpread },
+      details: { slope: r.spreadSlope, [`spread at m=${first.width}`]: first.initSpread, [`spread at m=${last.width}`]: last.initSpread },
     },
     {
       text: "Relative change of the NTK during training shrinks like 1/√width (log–log slope in [−0.75, −0.3])",
       passed: r.changeSlope >= -0.75 && r.changeSlope <= -0.3,
-      measured: { slope: r.changeSlope, [`median change at m=${first.width}`]: median(first.relativeChange), [`median change at m=${last.width}`]: median(last.relativeChange) },
+      details: { slope: r.changeSlope, [`median change at m=${first.width}`]: median(first.relativeChange), [`median change at m=${last.width}`]: median(last.relativeChange) },
     },
     {
       text: `Every network fits the ${r.config.trainAngles.length} training points (final MSE < 0.05)`,
       passed: worstLoss < 0.05,
-      measured: { "worst final MSE": worstLoss },
+      details: { "worst final MSE": worstLoss },
     },
   ];
 }
@@ -349,13 +340,6 @@ export interface GrokResult {
   seconds: number;
 }
 
-/** Log-spaced integer record steps 0, …, T (unique). */
-function logSteps(T: number, count: number): number[] {
-  const s = new Set<number>([0, T]);
-  for (let i = 0; i < count; i++) s.add(Math.round(Math.exp((Math.log(T) * i) / (count - 1))));
-  return [...s].filter((v) => v <= T).sort((a, b) => a - b);
-}
-
 /**
  * One full-batch gradient-descent step on ½·MSE of the centred two-layer model
  * f = α (g(W, a) − g₀), g(x) = c₂ Σ_j a_j relu(c₁ w_jᵀx), for a batch of runs (per-run α and
@@ -436,7 +420,7 @@ export async function grokExperiment(config: GrokConfig = grokConfig()): Promise
   const lossPerRun = (ps: tf.Tensor[], x: tf.Tensor, g0: tf.Tensor, y: tf.Tensor) => tf.mean(tf.squaredDifference(predict(ps, x, g0), y.expandDims(0)), [1, 2]);
   const xTrainB = tf.broadcastTo(train.x.expandDims(0), [R, P, D]);
   const stepFn = (ps: tf.Tensor[]) => centredTwoLayerStep(ps[0], ps[1], xTrainB, g0Train, train.yt, alphaRun, lrRun, c1, c2);
-  const recordSteps = logSteps(T, records);
+  const recordSteps = logSteps(T, records, { zero: true });
   const blank = () => Array.from({ length: R }, () => [] as number[]);
   const trainL = blank(), testL = blank(), change = blank(), align = blank(), overlap = blank();
   const k0: KernelMatrix[] = [];
@@ -521,13 +505,6 @@ function topDirectionOverlap(w: ArrayLike<number>, D: number, N: number, beta: A
   return Math.abs(c);
 }
 
-/** First record index at which the median (over seeds) of `curves` is ≤ `level` (−1 if never). */
-export function firstCrossing(curves: number[][], level: number): number {
-  const K = curves[0].length;
-  for (let k = 0; k < K; k++) if (median(curves.map((c) => c[k])) <= level) return k;
-  return -1;
-}
-
 export interface GrokSummary {
   alpha: number;
   /** first recorded step with median train MSE ≤ ½ its initial value, and with median test MSE ≤ ½ its initial value (∞ if never) */
@@ -557,8 +534,8 @@ export function grokSummary(r: GrokResult): GrokSummary[] {
   const T = r.steps[last];
   return r.runs.map((run) => {
     // f ≡ 0 at init (centred model), so each curve starts at its own set's E[y²].
-    const kTr = firstCrossing(run.trainLoss, 0.5 * median(run.trainLoss.map((c) => c[0])));
-    const kTe = firstCrossing(run.testLoss, 0.5 * r.nullTestLoss);
+    const kTr = firstCrossing(medianBand(run.trainLoss).median, 0.5 * median(run.trainLoss.map((c) => c[0])));
+    const kTe = firstCrossing(medianBand(run.testLoss).median, 0.5 * r.nullTestLoss);
     const at = (arr: number[][], k: number) => (k < 0 ? NaN : median(arr.map((c) => c[k])));
     const trainStep = kTr < 0 ? Infinity : Math.max(1, r.steps[kTr]);
     const testStep = kTe < 0 ? Infinity : Math.max(1, r.steps[kTe]);
@@ -593,22 +570,22 @@ export function grokClaims(r: GrokResult): ClaimCheck[] {
     {
       text: `α = ${big.alpha}: the train loss drops long before the test loss (test drop ≥ 5× later than train drop, or not within a run ≥ 5× as long)`,
       passed: Number.isFinite(big.trainStep) && big.delayLowerBound >= 5,
-      measured: { "train drop step": big.trainStep, "test drop step": big.testStep, "delay (lower bound)": big.delayLowerBound, "test/null at train drop": big.testAtTrainFit },
+      details: { "train drop step": big.trainStep, "test drop step": big.testStep, "delay (lower bound)": big.delayLowerBound, "test/null at train drop": big.testAtTrainFit },
     },
     {
       text: `α = ${big.alpha}: the kernel barely moves while the train loss drops (relative NTK change ≤ 0.1 at the train drop)`,
       passed: big.changeAtTrainFit <= 0.1,
-      measured: { "kernel change at train drop": big.changeAtTrainFit, "final kernel change": big.finalChange },
+      details: { "kernel change at train drop": big.changeAtTrainFit, "final kernel change": big.finalChange },
     },
     {
       text: `α = ${big.alpha}: grokking — the test loss drops later within the run, once the kernel has moved (change ≥ 0.1)`,
       passed: Number.isFinite(big.testStep) && big.changeAtTestDrop >= 0.1,
-      measured: { "test drop step": big.testStep, "run length": r.steps[r.steps.length - 1], "kernel change at test drop": big.changeAtTestDrop, "final test/null": big.finalTest, "final kernel change": big.finalChange },
+      details: { "test drop step": big.testStep, "run length": r.steps[r.steps.length - 1], "kernel change at test drop": big.changeAtTestDrop, "final test/null": big.finalTest, "final kernel change": big.finalChange },
     },
     {
       text: `α = ${small.alpha}: no grokking delay (test drop within 3× of the train drop)`,
       passed: Number.isFinite(small.delay) && small.delay <= 3,
-      measured: { "train drop step": small.trainStep, "test drop step": small.testStep, delay: small.delay, "final test/null": small.finalTest },
+      details: { "train drop step": small.trainStep, "test drop step": small.testStep, delay: small.delay, "final test/null": small.finalTest },
     },
   ];
 }
@@ -732,8 +709,8 @@ export async function pntkExperiment(config: PntkConfig = pntkConfig()): Promise
   return {
     config,
     runs,
-    kernelSlope: logLogSlope(ws, runs.map((r) => median(r.kernelError))),
-    predictionSlope: logLogSlope(ws, runs.map((r) => median(r.predictionError))),
+    kernelSlope: logLogSlope(ws, runs.map((r) => median(r.kernelError)), { nonPositive: "skip" }),
+    predictionSlope: logLogSlope(ws, runs.map((r) => median(r.predictionError)), { nonPositive: "skip" }),
     seconds: (Date.now() - t0) / 1000,
   };
 }
@@ -809,17 +786,17 @@ export function pntkClaims(r: PntkResult): ClaimCheck[] {
     {
       text: `The pNTK's relative Frobenius error to the full NTK falls with width (log–log slope < −0.2; widths ${first.width}–${last.width})`,
       passed: r.kernelSlope < -0.2,
-      measured: { slope: r.kernelSlope, [`error at m=${first.width}`]: median(first.kernelError), [`error at m=${last.width}`]: median(last.kernelError) },
+      details: { slope: r.kernelSlope, [`error at m=${first.width}`]: median(first.kernelError), [`error at m=${last.width}`]: median(last.kernelError) },
     },
     {
       text: "Kernel-regression predictions with the pNTK approach those of the full NTK as width grows (log–log slope < −0.2)",
       passed: r.predictionSlope < -0.2,
-      measured: { slope: r.predictionSlope, [`error at m=${first.width}`]: median(first.predictionError), [`error at m=${last.width}`]: median(last.predictionError), [`class agreement at m=${last.width}`]: median(last.argmaxAgreement) },
+      details: { slope: r.predictionSlope, [`error at m=${first.width}`]: median(first.predictionError), [`error at m=${last.width}`]: median(last.predictionError), [`class agreement at m=${last.width}`]: median(last.argmaxAgreement) },
     },
     {
       text: `The pNTK costs at least ${O / 2}× less time than the full ${O}-output NTK at width ${last.width}`,
       passed: speedup >= O / 2,
-      measured: { "full NTK s": last.fullSeconds, "pNTK s": last.pseudoSeconds, speedup },
+      details: { "full NTK s": last.fullSeconds, "pNTK s": last.pseudoSeconds, speedup },
     },
   ];
 }

@@ -21,17 +21,26 @@
  * Every function takes a plain config and returns plain data; the notebook plots it and
  * `test/claims/overparam-matrix-recovery.test.ts` asserts the same claims in quick mode.
  */
-import { symmetricEig } from "../diagnostics/linalg";
-import { randomOrthogonal } from "../landscapes/linalg";
-import { matrixSensing } from "../landscapes/matrixSensing";
-import { minimize } from "../optimizers/minimize";
-import { geometricSubgradient } from "../optimizers/stochastic";
-import { sgd } from "../optimizers/alias";
-import { Rng } from "../rng";
-import { disposeTree, type Tree } from "../tree";
-import { logLogSlope, median, medianBand, quantile, quickMode, type ClaimCheck } from "./common";
+import {
+  type ClaimCheck,
+  disposeTree,
+  geometricSubgradient,
+  logLogSlope,
+  matrixSensing,
+  median,
+  medianBand,
+  minimize,
+  quantile,
+  quickMode,
+  randomOrthogonal,
+  Rng,
+  sgd,
+  symmetricEig,
+  type Tree,
+  logSteps,
+} from "optbook";
 
-export { logLogSlope, median, medianBand, quantile, quickMode, type ClaimCheck };
+export { logLogSlope, logSteps, median, medianBand, quantile, quickMode, type ClaimCheck };
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers
@@ -47,15 +56,6 @@ function checkPositive(where: string, name: string, v: number, integer = false):
   if (!(typeof v === "number" && Number.isFinite(v) && v > 0) || (integer && !Number.isInteger(v))) {
     throw new Error(`${where}: ${name} must be a positive ${integer ? "integer" : "finite number"}, got ${v}`);
   }
-}
-
-/** Steps 0, then about `points` log-spaced integers in [1, T], always including T. */
-export function logSpacedSteps(T: number, points: number): number[] {
-  checkPositive("logSpacedSteps", "T", T, true);
-  checkPositive("logSpacedSteps", "points", points, true);
-  const s = new Set<number>([0, T]);
-  for (let i = 0; i < points; i++) s.add(Math.round(Math.pow(T, i / Math.max(points - 1, 1))));
-  return [...s].sort((a, b) => a - b);
 }
 
 /**
@@ -502,7 +502,7 @@ export async function symmetricOverparam(cfg: SymmetricConfig = {}): Promise<{
       ms.dispose();
     }
   }
-  const record = logSpacedSteps(steps, points);
+  const record = logSteps(steps, points, { zero: true });
   const t0 = Math.ceil(fitFrom * steps);
   const fitIdx = record.map((t, i) => [t, i]).filter(([t]) => t >= t0).map(([, i]) => i);
   const targetNormSq = sigmas.reduce((s, v) => s + v * v, 0);
@@ -593,7 +593,7 @@ export function asymmetricImbalance(cfg: AsymmetricConfig = {}): {
       return null;
     }
   });
-  const record = logSpacedSteps(steps, points);
+  const record = logSteps(steps, points, { zero: true });
   const runsOf = (kk: number, alpha: number, salt: number) => {
     const seedsF = Array.from({ length: seeds }, (_, s) => 5000 * (seed + 1) + 101 * salt + s);
     const F0 = gaussianFactors(n, kk, new Array(seeds).fill(alpha), seedsF);
@@ -1175,7 +1175,7 @@ export function reluConvexGap(cfg: ReluConvexConfig = {}): {
   for (let i = 0; i < n; i++) lower += s * lam[i] * y[i] - 0.5 * (s * lam[i]) ** 2;
 
   // Gradient descent on the nonconvex objective for each width.
-  const record = logSpacedSteps(steps, 80);
+  const record = logSteps(steps, 80, { zero: true });
   const wanted = new Set(record);
   const runs = widths.map((m) => {
     checkPositive("reluConvexGap", "width", m, true);

@@ -12,11 +12,24 @@
  * plots it with `lib/plot` and checks `tourClaims`, and `test/pipeline` runs the notebook itself.
  */
 import * as tf from "@tensorflow/tfjs";
-import { landscapeGrid, landscapeLoss, rosenbrock } from "../landscapes";
-import { adam, adamRule, heavyBall, minimize, sgd, type GradientTransformation } from "../optimizers";
-import { grid2d, linearGrid, logGrid, sweep } from "../engine";
-import { Rng } from "../rng";
-import { median, quickMode } from "./common";
+import {
+  adam,
+  adamRule,
+  type GradientTransformation,
+  grid2d,
+  heavyBall,
+  landscapeGrid,
+  landscapeLoss,
+  linearGrid,
+  logGrid,
+  median,
+  minimize,
+  quickMode,
+  Rng,
+  rosenbrock,
+  sgd,
+  sweep,
+} from "optbook";
 
 export { quickMode };
 

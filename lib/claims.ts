@@ -5,9 +5,26 @@
  * collects); elsewhere it prints one line. A failing claim does not throw: a claim that does not
  * reproduce stays in the notebook, visibly failing.
  */
+import { CLAIM_MIME, escapeHtml } from "./mime";
 import { displayBundle } from "./plot/display";
 
-export const CLAIM_MIME = "application/vnd.optbook.claim+json";
+export { CLAIM_MIME };
+
+/** True when the environment asks for quick mode (`OPTBOOK_QUICK=1/true/yes`, as in CI and the claims tests). */
+export function quickMode(): boolean {
+  return typeof process !== "undefined" && ["1", "true", "yes"].includes(String(process.env.OPTBOOK_QUICK ?? "").toLowerCase());
+}
+
+/**
+ * A claim an experiment module checks on its own results: the statement, whether it held, and the
+ * measured numbers behind it (text, or name → value). `report(checks)` states them in a notebook;
+ * the claims tests assert `passed`.
+ */
+export interface ClaimCheck {
+  text: string;
+  passed: boolean;
+  details: string | Record<string, unknown>;
+}
 
 export interface ClaimResult {
   statement: string;
@@ -21,10 +38,6 @@ const recorded: ClaimResult[] = [];
 function formatValue(v: unknown): string {
   if (typeof v === "number") return Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e-3 && Math.abs(v) < 1e5 ? String(+v.toPrecision(5)) : v.toExponential(4);
   return String(v);
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 }
 
 /**
@@ -59,4 +72,9 @@ export function claims(): readonly ClaimResult[] {
 /** Forgets the recorded claims. */
 export function resetClaims(): void {
   recorded.length = 0;
+}
+
+/** States every check with `claim(text, passed, details)`, in order. */
+export function report(checks: readonly ClaimCheck[]): void {
+  for (const c of checks) claim(c.text, c.passed, c.details);
 }

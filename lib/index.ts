@@ -5,6 +5,8 @@
 export * from "./backend";
 export * from "./autodiff/gradients";
 export * from "./core/ops";
+export type { ClosedFormLandscape, LandscapeContext } from "./core/landscape";
+export type { ElementwiseRule, HyperValues, Noise, OracleRule, Rule } from "./core/rule";
 export * from "./rng";
 export * from "./tree";
 export * from "./optimizers";
@@ -14,4 +16,4 @@ export * from "./data";
 export * from "./diagnostics";
 export * from "./engine";
 export * from "./plot";
-export * from "./runs";
+export * from "./stats";

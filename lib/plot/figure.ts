@@ -4,6 +4,7 @@
  * so it can be shown in a notebook (`show`), embedded in a report, or saved.
  * Non-finite values (a diverged run) become `null`, which Plotly draws as a gap.
  */
+import { quantile } from "../stats";
 
 export type Trace = { type?: string; name?: string; [key: string]: unknown };
 export type Layout = { [key: string]: unknown };
@@ -57,20 +58,6 @@ function baseLayout(o: AxisOptions): Layout {
     legend: { orientation: "h", y: -0.2 },
     template: undefined,
   };
-}
-
-/**
- * Quantile of the finite entries of `values` by linear interpolation between order statistics
- * (Hyndman–Fan type 7, the default of numpy and R): with sorted v₀ ≤ … ≤ v_{n−1},
- * h = (n−1)q, Q(q) = v_⌊h⌋ + (h − ⌊h⌋)(v_⌊h⌋+1 − v_⌊h⌋). Returns NaN when no entry is finite.
- */
-export function quantile(values: ArrayLike<number>, q: number): number {
-  if (!(q >= 0 && q <= 1)) throw new Error(`quantile q must be in [0, 1], got ${q}`);
-  const v = Array.from(values).filter(Number.isFinite).sort((a, b) => a - b);
-  if (v.length === 0) return NaN;
-  const h = (v.length - 1) * q;
-  const lo = Math.floor(h);
-  return lo + 1 < v.length ? v[lo] + (h - lo) * (v[lo + 1] - v[lo]) : v[lo];
 }
 
 export interface LineSeries {

@@ -8,13 +8,11 @@ import { displayBundle, inKernel, type MimeBundle } from "./display";
 import type { Figure } from "./figure";
 import { renderPng } from "./png";
 
-export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
+import { escapeHtml, PLOTLY_MIME } from "../mime";
+
+export { PLOTLY_MIME };
 
 let figureCounter = 0;
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
-}
 
 function titleOf(fig: Figure): string {
   const t = fig.layout?.title as { text?: string } | string | undefined;

@@ -14,14 +14,10 @@ import { Marked, type TokenizerAndRendererExtension } from "marked";
 import { markedHighlight } from "marked-highlight";
 import type { Output } from "./kernel";
 import { source, type Cell, type Notebook } from "./notebook";
+import { CLAIM_MIME, escapeHtml, PLOTLY_MIME } from "../../lib/mime";
 
 const require = createRequire(import.meta.url);
-export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
-export const CLAIM_MIME = "application/vnd.optbook.claim+json";
-
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
-}
+export { CLAIM_MIME, escapeHtml, PLOTLY_MIME };
 
 /** JSON that is safe inside a <script> element. */
 export function scriptJson(v: unknown): string {

@@ -27,7 +27,7 @@ import {
   variantsConfig,
   variantsExperiment,
   type ClaimCheck,
-} from "../../lib/experiments/adaptive-failures";
+} from "../../experiments/adaptive-failures";
 
 beforeAll(async () => {
   await initBackend({ force: "cpu", quiet: true });

@@ -38,7 +38,7 @@ import {
   subspaceOverlap,
   trainSgd,
   type ClaimCheck,
-} from "../../lib/experiments/hessian-spectrum";
+} from "../../experiments/hessian-spectrum";
 
 beforeAll(async () => {
   await initBackend({ force: "cpu", quiet: true });

@@ -40,7 +40,7 @@ import {
   regularizedPreferenceDynamics,
   RPS_PREFERENCE,
   stochasticExtragradient,
-} from "../../lib/experiments/minmax-games";
+} from "../../experiments/minmax-games";
 
 beforeAll(async () => {
   await initBackend({ force: "cpu", quiet: true });

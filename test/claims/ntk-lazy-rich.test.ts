@@ -21,6 +21,7 @@ import {
   grokExperiment,
   logLogSlope,
   median,
+  medianBand,
   ntkWidthExperiment,
   pntkClaims,
   pntkConfig,
@@ -30,7 +31,7 @@ import {
   widthClaims,
   widthConfig,
   type ClaimCheck,
-} from "../../lib/experiments/ntk-lazy-rich";
+} from "../../experiments/ntk-lazy-rich";
 
 // wasm, as in the notebook: the quick-mode grokking runs (1200 batched GD steps) are several times
 // slower on the pure-JS cpu backend. The building blocks are backend-independent checks.
@@ -158,8 +159,8 @@ describe("ntk-lazy-rich: building blocks", () => {
   it("log–log slope, median and first crossing on exact cases", () => {
     expect(logLogSlope([1, 4, 16, 64], [8, 4, 2, 1])).toBeCloseTo(-0.5, 12);
     expect(median([3, 1, 2, NaN])).toBe(2);
-    expect(firstCrossing([[5, 3, 1], [4, 4, 0.5], [6, 2, 2]], 2.5)).toBe(2);
-    expect(firstCrossing([[5, 3]], 0)).toBe(-1);
+    expect(firstCrossing(medianBand([[5, 3, 1], [4, 4, 0.5], [6, 2, 2]]).median, 2.5)).toBe(2);
+    expect(firstCrossing(medianBand([[5, 3]]).median, 0)).toBe(-1);
     expect(() => logLogSlope([1, 2], [1])).toThrow(/points/);
   });
 });
@@ -176,7 +177,7 @@ const NOT_REPRODUCED: RegExp[] = [/^α = 30: the train loss drops long before th
 function check(claims: ClaimCheck[]): void {
   for (const c of claims) {
     const known = NOT_REPRODUCED.some((re) => re.test(c.text));
-    expect(c.passed, `${known ? "now reproduces (update the notebook's explanation)" : "does not hold"}: ${c.text}\n  measured: ${JSON.stringify(c.measured)}`).toBe(!known);
+    expect(c.passed, `${known ? "now reproduces (update the notebook's explanation)" : "does not hold"}: ${c.text}\n  measured: ${JSON.stringify(c.details)}`).toBe(!known);
   }
 }
 

@@ -17,7 +17,7 @@ import {
   asymmetricImbalance,
   geometricRateFit,
   logLogSlope,
-  logSpacedSteps,
+  logSteps,
   overparamMatrixRecoveryConfig,
   reluArrangement,
   reluClaims,
@@ -36,7 +36,7 @@ import {
   symmetricFigure,
   symmetricGradient,
   symmetricOverparam,
-} from "../../lib/experiments/overparam-matrix-recovery";
+} from "../../experiments/overparam-matrix-recovery";
 
 // wasm: the robust-recovery figure runs 400 batched steps of [runs, n²]×[n², m] products, which the
 // cpu backend takes minutes for; the float64 kernels do not touch tfjs.
@@ -90,12 +90,12 @@ const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 };
 
 describe("overparam-matrix-recovery: helpers", () => {
-  it("logSpacedSteps starts at 0, ends at T, increases strictly", () => {
-    const s = logSpacedSteps(1000, 30);
+  it("logSteps({ zero: true }) starts at 0, ends at T, increases strictly", () => {
+    const s = logSteps(1000, 30, { zero: true });
     expect(s[0]).toBe(0);
     expect(s[s.length - 1]).toBe(1000);
     for (let i = 1; i < s.length; i++) expect(s[i]).toBeGreaterThan(s[i - 1]);
-    expect(() => logSpacedSteps(0, 10)).toThrow(/T must be a positive integer/);
+    expect(() => logSteps(0, 10, { zero: true })).toThrow(/T must be a positive integer/);
   });
   it("geometricRateFit recovers ρ of c·ρᵗ, logLogSlope the exponent of a power law", () => {
     const t = Array.from({ length: 50 }, (_, i) => i * 3);
@@ -107,7 +107,7 @@ describe("overparam-matrix-recovery: helpers", () => {
     expect(logLogSlope(x, x.map((v) => 3 / v ** 2))).toBeCloseTo(-2, 12);
   });
   it("shiftedPowerFit recovers p and t₀ of C/(t + t₀)^p where the raw slope is biased", () => {
-    const t = logSpacedSteps(10000, 60).filter((s) => s >= 1000);
+    const t = logSteps(10000, 60, { zero: true }).filter((s) => s >= 1000);
     const y = t.map((s) => 7 / (s + 300) ** 2);
     const fit = shiftedPowerFit(t, y);
     expect(fit.p).toBeCloseTo(2, 2);

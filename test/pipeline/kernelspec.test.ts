@@ -24,7 +24,7 @@ describe("project kernelspec", () => {
     expect(JSON.parse(fs.readFileSync(file, "utf8")).argv).toEqual(ks.kernelSpec().argv);
     expect(ks.kernelInstalled()).toBe(true);
     expect(ks.TYPES_DIR.startsWith(path.join(ROOT, "node_modules"))).toBe(true);
-    const dts = fs.readFileSync(path.join(ks.TYPES_DIR, "index.d.ts"), "utf8");
+    const dts = fs.readFileSync(path.join(ks.TYPES_DIR, "lib", "index.d.ts"), "utf8");
     expect(dts).toContain('export * from "./plot"');
     expect(fs.existsSync(path.join(ks.TYPES_DIR, "experiments", "tour.d.ts"))).toBe(true);
   });

@@ -2,8 +2,9 @@ import { describe, expect, it } from "vitest";
 import { claim, claims, CLAIM_MIME, resetClaims } from "../../lib/claims";
 import {
   contourTrajectories, eigenTraces, figureBundle, gridEval, heatmap, histogram, lineChart, lossCurves,
-  PLOTLY_MIME, quantile, show, spectrum,
+  PLOTLY_MIME, show, spectrum,
 } from "../../lib/plot";
+import { quantile } from "../../lib/stats";
 import { markdownToHtml, scriptJson } from "../../scripts/pipeline/render";
 
 type T = Record<string, any>;
