@@ -37,10 +37,14 @@ export interface SweepSpec {
   steps: number;
   /** Hyperparameter axes, swept as an outer product in the order given. */
   grid?: Readonly<Record<string, readonly number[] | Float64Array>>;
-  /** Fixed hyperparameters (overriding the rule's defaults) or per-step schedules `(t) => value`, t = 1..steps. */
-  hyper?: Readonly<Record<string, number | ((t: number) => number)>>;
-  /** Per-step multipliers `(t) => factor` applied to a hyperparameter (gridded, fixed or default). */
-  schedule?: Readonly<Record<string, (t: number) => number>>;
+  /**
+   * Fixed hyperparameters (overriding the rule's defaults) or schedules `(count) => value`, read at
+   * count = 0..steps−1, the number of updates done before this one (optax's convention, as
+   * `adam({ lr: schedule })`; the rule's own t = count + 1). See lib/engine/README.md.
+   */
+  hyper?: Readonly<Record<string, number | ((count: number) => number)>>;
+  /** Multipliers `(count) => factor` applied to a hyperparameter (gridded, fixed or default), count as in `hyper`. */
+  schedule?: Readonly<Record<string, (count: number) => number>>;
   /** Seeds (an array, or a count n for seeds 0..n−1): the last grid axis, named "seed". */
   seeds?: readonly number[] | number;
   /**
@@ -92,7 +96,7 @@ export interface ResolvedSweep {
   hyperRuns: Record<string, Float64Array>;
   /** the arrays the kernel reads, in `HyperSource.run` index order */
   hyperArrays: Float64Array[];
-  /** per-step tables, in `HyperSource.sched` index order (entry t−1 is step t) */
+  /** per-step tables, in `HyperSource.sched` index order (entry t−1 is step t, the schedule at count t−1) */
   schedTables: Float64Array[];
   hyperSources: Record<string, HyperSource>;
   seedOfRun: Int32Array;
@@ -147,7 +151,7 @@ export function resolveSweep(spec: SweepSpec): ResolvedSweep {
   }
   for (const name of Object.keys(spec.schedule ?? {})) {
     checkName("schedule", name);
-    if (typeof spec.schedule![name] !== "function") throw new Error(`sweep: schedule.${name} must be a function (t) => factor`);
+    if (typeof spec.schedule![name] !== "function") throw new Error(`sweep: schedule.${name} must be a function (count) => factor`);
   }
   let seeds: number[] | undefined;
   if (spec.seeds !== undefined) {
@@ -178,12 +182,15 @@ export function resolveSweep(spec: SweepSpec): ResolvedSweep {
   // Hyperparameter sources.
   const hyperArrays: Float64Array[] = [];
   const schedTables: Float64Array[] = [];
-  const table = (name: string, f: (t: number) => number): number => {
+  // Schedules follow optax: the update at step t (1-based, the rule's t) reads the schedule at the
+  // count of updates done before it, count = t − 1, as a tfjs transform does (hyperAt in
+  // lib/optimizers/transform.ts); entry count of the table is the value at that count.
+  const table = (name: string, f: (count: number) => number): number => {
     const tab = new Float64Array(steps);
-    for (let t = 1; t <= steps; t++) {
-      const v = f(t);
-      if (typeof v !== "number" || Number.isNaN(v)) throw new Error(`sweep: schedule for "${name}" returned ${v} at step ${t}`);
-      tab[t - 1] = v;
+    for (let count = 0; count < steps; count++) {
+      const v = f(count);
+      if (typeof v !== "number" || Number.isNaN(v)) throw new Error(`sweep: schedule for "${name}" returned ${v} at count ${count} (step ${count + 1})`);
+      tab[count] = v;
     }
     schedTables.push(tab);
     return schedTables.length - 1;

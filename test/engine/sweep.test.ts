@@ -182,14 +182,14 @@ describe("sweep (fused engine)", () => {
     expect(Math.hypot(gda.finalX[0], gda.finalX[1]) / n0).toBeCloseTo(Math.sqrt(1 + eta ** 2) ** steps, 8);
   });
 
-  it("schedules: a hyperparameter given as (t) => value matches a reference loop", async () => {
-    const lam = 2, lr = (t: number) => 0.3 / Math.sqrt(t);
+  it("schedules: a hyperparameter given as (count) => value (count = updates done before, optax's convention) matches a reference loop", async () => {
+    const lam = 2, lr = (count: number) => 0.3 / Math.sqrt(count + 1);
     const r = await sweep({ landscape: libQuadratic([lam]), optimizer: libSgd, init: [1], steps: 40, hyper: { lr }, workers: 0 });
     let x = 1;
-    for (let t = 1; t <= 40; t++) x = x + -(lr(t) * (0.5 * lam * (x * 2)));
+    for (let t = 1; t <= 40; t++) x = x + -(lr(t - 1) * (0.5 * lam * (x * 2)));
     expect(r.finalX[0]).toBe(x);
     // a multiplier on a gridded value
-    const m = await sweep({ landscape: libQuadratic([lam]), optimizer: libSgd, init: [1], steps: 40, grid: { lr: [0.3, 0.1] }, schedule: { lr: (t) => 1 / Math.sqrt(t) }, workers: 0 });
+    const m = await sweep({ landscape: libQuadratic([lam]), optimizer: libSgd, init: [1], steps: 40, grid: { lr: [0.3, 0.1] }, schedule: { lr: (count) => 1 / Math.sqrt(count + 1) }, workers: 0 });
     let y = 1;
     for (let t = 1; t <= 40; t++) y = y + -(0.1 * (1 / Math.sqrt(t)) * (0.5 * lam * (y * 2)));
     expect(m.finalX[1]).toBeCloseTo(y, 14);
