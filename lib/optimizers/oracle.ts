@@ -12,13 +12,13 @@ import * as tf from "@tensorflow/tfjs";
 import { tfOps } from "../core/ops";
 import type { Noise, OracleRule } from "../core/rule";
 import { Rng } from "../rng";
-import { checkHypers, hyperAt, hyperForLeaf, PerRun, type Hyper } from "./transform";
+import { checkHypers, hyperAt, hyperForLeaf, PerRun, type Hyper, type HyperOptions } from "./transform";
 
 /** A vector field over blocks: per block, the ascent direction of that block's own loss. */
 export type OracleField = (x: tf.Tensor[]) => tf.Tensor[];
 
-/** Hyperparameters as given by a user: numbers, schedules, tensors or `perRun` values (see `./transform`). */
-export type HyperInput<H extends string = string> = Partial<Record<H, Hyper>>;
+/** Hyperparameters as given by a user: numbers, schedules, tensors or `perRun` values (`HyperOptions`). */
+export type HyperInput<H extends string = string> = HyperOptions<H>;
 
 // Ranges of hyperparameters that only the rules of this part use (learning rates, β, ε … are
 // checked by `checkHypers`).
@@ -38,7 +38,7 @@ function oracleHyperWithDefaults<H extends string>(
   rule: { name: string; defaults: Readonly<Record<H, number>> },
   hyper: HyperInput<H> = {},
 ): Record<H, Hyper> {
-  checkHypers(rule.name, Object.keys(rule.defaults), hyper as Record<string, unknown>);
+  checkHypers(rule.name, Object.keys(rule.defaults), hyper);
   const full = { ...rule.defaults } as Record<H, Hyper>;
   for (const [k, v] of Object.entries(hyper) as [H, Hyper | undefined][]) {
     if (v === undefined) continue;
