@@ -5,9 +5,10 @@
  * The adjoint expressions are new nodes in the same graph, so they are CSE'd with the forward pass
  * (e.g. Rosenbrock's (y − x²) is computed once for value and gradient).
  *
- * Local derivatives are the op table's (lib/core/opTable.ts); they follow tfjs's gradient definitions (tf.maximum sends ties to its first argument,
- * ∂ₐ pow(a, b) = b·a^(b−1), ∂_b pow(a, b) = aᵇ·log a for a > 0 else 0, …), so the engine and the tfjs
- * path differentiate the same function the same way. Random draws are leaves: the gradient is taken
+ * Local derivatives are the op table's `grad` entries (lib/core/opTable.ts). They follow tfjs's
+ * gradient definitions (tf.maximum sends ties to its first argument, ∂ₐ pow(a, b) = b·a^(b−1),
+ * ∂_b pow(a, b) = aᵇ·log a for a > 0 else 0, …), so the engine and the tfjs path differentiate the
+ * same function the same way. Random draws are leaves: the gradient is taken
  * with the draws held fixed.
  */
 import { OP_TABLE, type Differ } from "../core/opTable";

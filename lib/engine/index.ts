@@ -7,6 +7,9 @@
  *       grid: { lr: logGrid(1e-4, 1, 256), b1: linearGrid(0, 0.99, 256) }, seeds: 1 });
  *     heatmap({ x: g.cols, y: g.rows, z: g.z }) with g = grid2d(r, r.finalLoss, "b1", "lr")
  *
+ * Every op's semantics, JS and wasm forms and derivative come from one table (lib/core/opTable.ts);
+ * schedules are read at the 0-based count of updates done (optax's convention). See README.md.
+ *
  * Pipeline: `traceOps` records a rule and a landscape (written against `Ops`) as an expression DAG
  * (trace.ts, CSE + constant folding); `symbolicGradient` differentiates the landscape in reverse mode
  * (grad.ts); program.ts assembles one step (field → rule → projection); codegen.ts emits a JS loop

@@ -15,7 +15,7 @@ export type HyperSource =
   | { kind: "const"; value: number }
   /** per-run array `index` of the sweep's hyperparameter arrays */
   | { kind: "run"; index: number }
-  /** per-step table `index` of the sweep's schedule tables */
+  /** per-step table `index` of the sweep's schedule tables (entry t − 1: the schedule at count t − 1) */
   | { kind: "sched"; index: number }
   /** per-run value × per-step multiplier */
   | { kind: "runSched"; run: number; sched: number };

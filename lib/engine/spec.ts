@@ -189,7 +189,10 @@ export function resolveSweep(spec: SweepSpec): ResolvedSweep {
     const tab = new Float64Array(steps);
     for (let count = 0; count < steps; count++) {
       const v = f(count);
-      if (typeof v !== "number" || Number.isNaN(v)) throw new Error(`sweep: schedule for "${name}" returned ${v} at count ${count} (step ${count + 1})`);
+      // (non-finite too: 1/√t written for 1-based steps gives ∞ at count 0 — say so rather than diverge)
+      if (typeof v !== "number" || !Number.isFinite(v)) {
+        throw new Error(`sweep: schedule for "${name}" returned ${v} at count ${count} (step ${count + 1}); schedules are read at the 0-based count of updates done and must be finite`);
+      }
       tab[count] = v;
     }
     schedTables.push(tab);

@@ -36,6 +36,8 @@ export async function sweepTfjs(spec: SweepSpec): Promise<SweepResult> {
   for (const [name, src] of Object.entries(r.hyperSources)) {
     if (src.kind === "run" || src.kind === "runSched") hyperRun[name] = tf.tensor1d(Float32Array.from(r.hyperArrays[src.kind === "run" ? src.index : src.run]));
   }
+  // Hyperparameters of the update at 1-based step t: schedule tables hold the value at count t − 1
+  // (the count of updates done, optax's convention; see spec.ts and README.md).
   const hyperAt = (t: number): Record<string, Val<tf.Tensor>> => {
     const h: Record<string, Val<tf.Tensor>> = {};
     for (const [name, src] of Object.entries(r.hyperSources)) {
