@@ -92,6 +92,7 @@ export async function minimize(
         if (/Cannot compute gradient/.test(String((e as Error)?.message))) {
           throw new Error(
             `minimize: the loss does not depend (differentiably) on every parameter leaf [${structure.map((l) => l.path).join(", ")}]; ${(e as Error).message}`,
+            { cause: e },
           );
         }
         throw e;
@@ -122,7 +123,9 @@ export async function minimize(
         const before = alive.slice();
         const fin = Array.from(await readAndDispose(finiteFlags(value, [], runs)));
         fin.forEach((f, r) => {
-          if (!f && alive[r]) (alive[r] = false), (divergedAt[r] = t);
+          if (f || !alive[r]) return;
+          alive[r] = false;
+          divergedAt[r] = t;
         });
         await record(t, value, before);
         value.dispose();

@@ -22,7 +22,6 @@ beforeAll(async () => {
 
 type Blocks = number[][];
 const axpy = (a: number[], s: number, b: number[]) => a.map((v, i) => v + s * b[i]);
-const norm = (z: Blocks) => Math.hypot(...z.flat());
 
 /** Quadratic–quartic game f(x, y) = ½xᵀPx + xᵀBy − ½yᵀQy + 0.05Σx⁴ (x minimises, y maximises). */
 function makeGame(seed: number, n = 3, m = 2) {
@@ -146,7 +145,7 @@ describe("game rules against float64 references (25 steps, random quadratic–qu
       const got = await trajectory(complexMomentumRule({ alternating, players: [0, 1] }), zeroSumField(g.loss, [0, 1]), x0, steps, h);
       // μ ← βμ − F(z), z ← z + Re(αμ), complex arithmetic on (re, im) pairs.
       const [bRe, bIm] = [h.beta * Math.cos(h.betaArg), h.beta * Math.sin(h.betaArg)];
-      let z: Blocks = g.x0.map((b) => b.slice());
+      const z: Blocks = g.x0.map((b) => b.slice());
       const mu = z.map((b) => b.map(() => [0, 0]));
       const upd = (i: number, f: number[]) => {
         z[i] = z[i].map((v, k) => {
