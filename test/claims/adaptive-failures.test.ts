@@ -118,7 +118,7 @@ describe("adaptive-failures: recording helpers", () => {
     const T = 25_000;
     const rule = reddiMethods().find((m) => m.key === "adam")!.rule;
     const r = await logTrajectories(
-      { landscape: amsgradOnline(), optimizer: rule, init: [0], hyper: { lr: 0.1, b1: 0.9, b2: 0.99 }, schedule: { lr: (t) => 1 / Math.sqrt(t) } },
+      { landscape: amsgradOnline(), optimizer: rule, init: [0], hyper: { lr: 0.1, b1: 0.9, b2: 0.99 }, schedule: { lr: (count) => 1 / Math.sqrt(count + 1) } },
       T,
       60,
     );
@@ -128,7 +128,7 @@ describe("adaptive-failures: recording helpers", () => {
     // A horizon that is not a multiple of its stride still ends on x_T.
     const T2 = 123_457;
     const r2 = await logTrajectories(
-      { landscape: amsgradOnline(), optimizer: rule, init: [0], hyper: { lr: 0.1, b1: 0.9, b2: 0.99 }, schedule: { lr: (t) => 1 / Math.sqrt(t) } },
+      { landscape: amsgradOnline(), optimizer: rule, init: [0], hyper: { lr: 0.1, b1: 0.9, b2: 0.99 }, schedule: { lr: (count) => 1 / Math.sqrt(count + 1) } },
       T2,
       40,
     );
@@ -151,7 +151,7 @@ describe("adaptive-failures: methods match the papers' update rules", () => {
     };
     for (const m of reddiMethods()) {
       const r = await logTrajectories(
-        { landscape: amsgradOnline(), optimizer: m.rule, init: [0], hyper: { ...m.hyper, lr: 0.1, b1: 0.9, b2: 0.99 }, schedule: { lr: (t) => 1 / Math.sqrt(t) } },
+        { landscape: amsgradOnline(), optimizer: m.rule, init: [0], hyper: { ...m.hyper, lr: 0.1, b1: 0.9, b2: 0.99 }, schedule: { lr: (count) => 1 / Math.sqrt(count + 1) } },
         T,
         30,
       );
@@ -166,7 +166,7 @@ describe("adaptive-failures: methods match the papers' update rules", () => {
       const r = await logTrajectories(
         {
           landscape: adoptToy({ k }), optimizer: m.rule, init: [0], grid: { b2: b2s }, seeds,
-          hyper: { ...m.hyper, lr: 0.01, b1: 0.9 }, schedule: { lr: (t) => 1 / Math.sqrt(1 + 0.01 * (t - 1)) },
+          hyper: { ...m.hyper, lr: 0.01, b1: 0.9 }, schedule: { lr: (count) => 1 / Math.sqrt(1 + 0.01 * count) },
         },
         T2,
         20,
