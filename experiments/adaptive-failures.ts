@@ -176,8 +176,9 @@ export interface ReddiResult {
   seconds: number;
 }
 
-function schedInvSqrt(t: number): number {
-  return 1 / Math.sqrt(t);
+/** α_t = α/√t as a sweep schedule: the engine reads schedules at count = t − 1 (updates done so far). */
+function schedInvSqrt(count: number): number {
+  return 1 / Math.sqrt(count + 1);
 }
 
 /** Runs figure 1: every method on the online and the stochastic problem, plus the α panel. */
@@ -383,7 +384,7 @@ export async function adoptToyExperiment(config: AdoptToyConfig = adoptToyConfig
       const res = await logTrajectories(
         {
           landscape: adoptToy({ k }), optimizer: m.rule, init: [0], grid: { b2: b2s }, seeds,
-          hyper: { ...m.hyper, lr, b1 }, schedule: { lr: (t) => 1 / Math.sqrt(1 + a * (t - 1)) },
+          hyper: { ...m.hyper, lr, b1 }, schedule: { lr: (count) => 1 / Math.sqrt(1 + a * count) }, // count = t − 1
         },
         T,
         points,

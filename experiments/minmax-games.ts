@@ -899,7 +899,7 @@ export async function stochasticExtragradient(cfg: StochasticConfig = {}): Promi
       init,
       steps,
       hyper: { lr: gamma },
-      schedule: { lr: (t) => 1 / (t + offset) },
+      schedule: { lr: (count) => 1 / (count + 1 + offset) }, // the engine passes count = t − 1
       seeds,
       record: { every: steps / points },
       workers: 0,

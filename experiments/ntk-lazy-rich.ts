@@ -44,51 +44,18 @@ import {
   type Tree,
   twoLayerNetwork,
   type ClaimCheck,
+  choleskySolve,
   firstCrossing,
   logLogSlope,
   logSteps,
   medianBand,
 } from "optbook";
 
-export { firstCrossing, logLogSlope, median, medianBand, quickMode, type ClaimCheck };
+export { choleskySolve, firstCrossing, logLogSlope, median, medianBand, quickMode, type ClaimCheck };
 
 // ---------------------------------------------------------------------------------------------
 // Small numerical helpers
 // ---------------------------------------------------------------------------------------------
-
-/**
- * Solves (A + ridge·I) X = B for a symmetric positive (semi)definite A [n, n] and B [n, k] by a
- * float64 Cholesky factorisation A + ridge I = L Lᵀ (Golub & Van Loan, Alg. 4.2.1).
- */
-export function choleskySolve(a: Float64Array, n: number, b: Float64Array, k: number, ridge = 0): Float64Array {
-  if (a.length !== n * n) throw new Error(`choleskySolve: A must have ${n}×${n} entries, got ${a.length}`);
-  if (b.length !== n * k) throw new Error(`choleskySolve: B must have ${n}×${k} entries, got ${b.length}`);
-  const L = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = a[i * n + j] + (i === j ? ridge : 0);
-      for (let p = 0; p < j; p++) s -= L[i * n + p] * L[j * n + p];
-      if (i === j) {
-        if (!(s > 0)) throw new Error(`choleskySolve: matrix not positive definite at pivot ${i} (${s}); increase the ridge`);
-        L[i * n + i] = Math.sqrt(s);
-      } else L[i * n + j] = s / L[j * n + j];
-    }
-  }
-  const x = Float64Array.from(b);
-  for (let c = 0; c < k; c++) {
-    for (let i = 0; i < n; i++) {
-      let s = x[i * k + c];
-      for (let p = 0; p < i; p++) s -= L[i * n + p] * x[p * k + c];
-      x[i * k + c] = s / L[i * n + i];
-    }
-    for (let i = n - 1; i >= 0; i--) {
-      let s = x[i * k + c];
-      for (let p = i + 1; p < n; p++) s -= L[p * n + i] * x[p * k + c];
-      x[i * k + c] = s / L[i * n + i];
-    }
-  }
-  return x;
-}
 
 /** Parameters of run r of a batched `mlp` parameter list (new tensors; caller disposes). */
 export function sliceRun(params: LayerParams[], r: number): LayerParams[] {

@@ -17,3 +17,4 @@ export * from "./diagnostics";
 export * from "./engine";
 export * from "./plot";
 export * from "./stats";
+export * from "./linalg";

@@ -4,7 +4,7 @@
  */
 import type { Tree } from "../tree";
 import type { LeafSelector, ParamsLoss } from "./hvp";
-import { symmetricEig, type DenseMatrix, type SymmetricEig } from "./linalg";
+import { symmetricEig, type DenseMatrix, type SymmetricEig } from "../linalg/eigen";
 import { denseMatrix, hessianOperator } from "./operator";
 
 /**

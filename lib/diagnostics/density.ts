@@ -10,7 +10,7 @@
  * neural net optimization via Hessian eigenvalue density", ICML 2019; PyHessian, Yao et al. 2020).
  */
 import { Rng } from "../rng";
-import { norm2, tridiagonalEig } from "./linalg";
+import { norm2, tridiagonalEig } from "../linalg/eigen";
 import { lanczosProcess } from "./eigen";
 import type { CurvatureOperator } from "./operator";
 

@@ -4,7 +4,7 @@
  * kept in float64 even though the products run in float32 on the backend.
  */
 import { Rng } from "../rng";
-import { axpy, dot, norm2, orthogonalize, scale, tridiagonalEig } from "./linalg";
+import { axpy, dot, norm2, orthogonalize, scale, tridiagonalEig } from "../linalg/eigen";
 import type { CurvatureOperator } from "./operator";
 
 /** Top-k eigenpairs with their quality. */

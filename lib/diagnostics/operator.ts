@@ -8,7 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { leaves, unflatten, type Tree } from "../tree";
 import { gradLeaves, hvpLeaves, selectLeaves, type LeafSelector, type ParamsLoss } from "./hvp";
-import { matVec, toDense, type DenseMatrix } from "./linalg";
+import { matVec, toDense, type DenseMatrix } from "../linalg/eigen";
 
 export interface CurvatureOperator {
   /** Dimension d of the (square) operator. */

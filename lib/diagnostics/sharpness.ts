@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../rng";
 import type { Tree } from "../tree";
 import { gradLeaves, selectLeaves, type LeafSelector, type ParamsLoss } from "./hvp";
-import { dot } from "./linalg";
+import { dot } from "../linalg/eigen";
 import { hessianOperator } from "./operator";
 import { lanczos, type EigenResult, type LanczosOptions } from "./eigen";
 

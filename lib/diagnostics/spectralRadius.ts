@@ -9,7 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { leaves, unflatten, type Tree } from "../tree";
-import { generalEigenvalues, type DenseMatrix, type GeneralEigenvalues } from "./linalg";
+import { generalEigenvalues, type DenseMatrix, type GeneralEigenvalues } from "../linalg/eigen";
 
 /** One step of an iteration: a parameter tree to a tree of the same structure and shapes. */
 export type IterationMap = (z: Tree) => Tree;

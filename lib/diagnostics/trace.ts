@@ -9,7 +9,7 @@
  *   O(1/m) instead of O(1/√m) for PSD matrices; exact when rank(A) ≤ m/3.
  */
 import { Rng } from "../rng";
-import { dot, orthogonalize, orthonormalBasis } from "./linalg";
+import { dot, orthogonalize, orthonormalBasis } from "../linalg/eigen";
 import type { CurvatureOperator } from "./operator";
 import { probeVector } from "./density";
 

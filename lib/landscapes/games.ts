@@ -5,7 +5,9 @@
 import type { ClosedFormLandscape } from "../core/landscape";
 import { numOps, type Ops } from "../core/ops";
 import { NO_CONTEXT } from "./context";
-import { assertKnownOptions, assertMatrix, assertVector, solve } from "./linalg";
+import { checkOptions } from "../validate";
+import { assertMatrix, assertVector } from "./checks";
+import { solve } from "../linalg/matrix";
 import { sumOps } from "./testFunctions";
 
 /**
@@ -17,7 +19,7 @@ import { sumOps } from "./testFunctions";
  * where simultaneous gradient descent–ascent spirals out (e.g. Gidel et al., 2019).
  */
 export function bilinearGame(opts: { A: readonly (readonly number[])[]; alpha?: number; beta?: number; b?: readonly number[]; c?: readonly number[] }): ClosedFormLandscape {
-  assertKnownOptions("bilinearGame", opts, ["A", "alpha", "beta", "b", "c"]);
+  checkOptions("bilinearGame", opts, ["A", "alpha", "beta", "b", "c"]);
   const { A, alpha = 0, beta = 0 } = opts;
   assertMatrix(A, "bilinearGame: A");
   const m = A.length, n = A[0].length;
@@ -145,7 +147,7 @@ export function matrixGame(opts: { payoff: readonly (readonly number[])[]; name?
   equilibrium: { p: number[]; q: number[]; value: number };
   payoff: readonly (readonly number[])[];
 } {
-  assertKnownOptions("matrixGame", opts, ["payoff", "name"]);
+  checkOptions("matrixGame", opts, ["payoff", "name"]);
   const A = opts.payoff;
   assertMatrix(A, "matrixGame: payoff");
   const m = A.length, n = A[0].length;
@@ -211,7 +213,7 @@ export function rockPaperScissors(): ReturnType<typeof matrixGame> {
  * the maximal lottery (Condorcet winner when one exists).
  */
 export function preferenceGame(opts: { P: readonly (readonly number[])[] }): ReturnType<typeof matrixGame> {
-  assertKnownOptions("preferenceGame", opts, ["P"]);
+  checkOptions("preferenceGame", opts, ["P"]);
   const { P } = opts;
   assertMatrix(P, "preferenceGame: P", P.length, P.length);
   for (let i = 0; i < P.length; i++) {

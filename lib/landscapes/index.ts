@@ -3,7 +3,6 @@
  * networks (all `ClosedFormLandscape`s, shared with the fused engine), the tfjs adaptor, and
  * tfjs-side models (matrix sensing, networks, regression).
  */
-export { randomOrthogonal } from "./linalg";
 export * from "./context";
 export * from "./testFunctions";
 export * from "./stochastic";

@@ -5,7 +5,9 @@
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../rng";
 import type { Tree } from "../tree";
-import { assertInt, assertKnownOptions, randomOrthogonal } from "./linalg";
+import { checkOptions } from "../validate";
+import { assertInt } from "./checks";
+import { randomOrthogonal } from "../linalg/matrix";
 
 /** Options of `matrixSensing`. */
 export interface MatrixSensingOptions {
@@ -83,7 +85,7 @@ export interface MatrixSensing {
  * M*'s factors are U diag(√σ) (V diag(√σ)) with Haar-random orthonormal U, V.
  */
 export function matrixSensing(opts: MatrixSensingOptions): MatrixSensing {
-  assertKnownOptions("matrixSensing", opts, ["n", "n2", "rank", "modelRank", "measurements", "symmetric", "factorization", "condition", "outlierFraction", "outlierScale", "loss", "seed"]);
+  checkOptions("matrixSensing", opts, ["n", "n2", "rank", "modelRank", "measurements", "symmetric", "factorization", "condition", "outlierFraction", "outlierScale", "loss", "seed"]);
   const { n, rank, measurements: m, symmetric = true, condition = 1, outlierFraction = 0, outlierScale = 10, loss = "l2" } = opts;
   const n2 = symmetric ? n : opts.n2 ?? n;
   const factorization = opts.factorization ?? (symmetric ? "XX^T" : "FG^T");

@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import { crossEntropy, mse } from "../losses/losses";
 import { Rng } from "../rng";
 import type { Tree } from "../tree";
-import { assertKnownOptions } from "./linalg";
+import { checkOptions } from "../validate";
 
 /** Hidden-layer nonlinearity φ. */
 export type Activation = "tanh" | "relu" | "linear";
@@ -71,7 +71,7 @@ export interface Mlp {
  * Biases start at 0. Examples are independent (no batch statistics), as the NTK tools require.
  */
 export function mlp(config: MlpConfig): Mlp {
-  assertKnownOptions("mlp", config, ["sizes", "activation", "parameterization", "bias", "biasScale", "gain"]);
+  checkOptions("mlp", config, ["sizes", "activation", "parameterization", "bias", "biasScale", "gain"]);
   const { sizes, activation = "tanh", parameterization = "standard", bias = true, biasScale = 1 } = config;
   if (!Array.isArray(sizes) || sizes.length < 2 || sizes.some((s) => !Number.isInteger(s) || s < 1)) {
     throw new Error(`mlp: sizes must list at least two positive integer widths [d_in, …, d_out], got [${sizes}]`);
@@ -112,7 +112,7 @@ export function mlp(config: MlpConfig): Mlp {
     multipliers,
     numParams,
     init(seed: number, opts: { runs?: number } = {}) {
-      assertKnownOptions("mlp.init", opts, ["runs"]);
+      checkOptions("mlp.init", opts, ["runs"]);
       const { runs } = opts;
       if (runs !== undefined && (!Number.isInteger(runs) || runs < 1)) throw new Error(`mlp.init: runs must be a positive integer, got ${runs}`);
       const one = (rng: Rng) =>
@@ -176,7 +176,7 @@ export function mlp(config: MlpConfig): Mlp {
  * (Mei et al., 2018; Chizat & Bach, 2018), c₁ = σ_w/√d. An `mlp` with sizes [d, m, outputs].
  */
 export function twoLayerNetwork(opts: { inputDim: number; width: number; outputs?: number; activation?: "relu" | "tanh"; scaling?: "ntk" | "meanfield" }): Mlp {
-  assertKnownOptions("twoLayerNetwork", opts, ["inputDim", "width", "outputs", "activation", "scaling"]);
+  checkOptions("twoLayerNetwork", opts, ["inputDim", "width", "outputs", "activation", "scaling"]);
   const { inputDim, width, outputs = 1, activation = "relu", scaling = "ntk" } = opts;
   if (scaling !== "ntk" && scaling !== "meanfield") throw new Error(`twoLayerNetwork: scaling must be "ntk" or "meanfield", got ${String(scaling)}`);
   return mlp({ sizes: [inputDim, width, outputs], activation, parameterization: scaling, bias: false, gain: 1 });
@@ -189,7 +189,7 @@ export function twoLayerNetwork(opts: { inputDim: number; width: number; outputs
  * `scale` gives the saddle-to-saddle regime.
  */
 export function deepLinearNetwork(opts: { sizes: number[]; scale?: number }): Mlp & { endToEnd(params: Tree): tf.Tensor } {
-  assertKnownOptions("deepLinearNetwork", opts, ["sizes", "scale"]);
+  checkOptions("deepLinearNetwork", opts, ["sizes", "scale"]);
   const net = mlp({ sizes: opts.sizes, activation: "linear", bias: false, gain: opts.scale ?? 1 });
   return {
     ...net,

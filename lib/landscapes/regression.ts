@@ -4,7 +4,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { logisticElementwise } from "../losses/losses";
-import { assertKnownOptions, solve } from "./linalg";
+import { checkOptions } from "../validate";
+import { solve } from "../linalg/matrix";
 
 function checkData(x: tf.Tensor, y: tf.Tensor, what: string): { n: number; d: number } {
   if (!(x instanceof tf.Tensor) || x.rank !== 2) throw new Error(`${what}: x must be a [n, d] tensor, got ${x instanceof tf.Tensor ? `[${x.shape}]` : String(x)}`);
@@ -58,7 +59,7 @@ export function logisticRegression(opts: { x: tf.Tensor2D; y: tf.Tensor1D; l2?: 
   /** Closed-form Hessian Xᵀ diag(σ(z)(1 − σ(z))) X / n + λI at one w, in float64. */
   hessian(w: readonly number[]): Promise<number[][]>;
 } {
-  assertKnownOptions("logisticRegression", opts, ["x", "y", "l2"]);
+  checkOptions("logisticRegression", opts, ["x", "y", "l2"]);
   const { x, y, l2 = 0 } = opts;
   const { n, d } = checkData(x, y, "logisticRegression");
   if (!(l2 >= 0 && Number.isFinite(l2))) throw new Error(`logisticRegression: l2 must be ≥ 0, got ${l2}`);
@@ -101,7 +102,7 @@ export function ridgeRegression(opts: { x: tf.Tensor2D; y: tf.Tensor1D }): Linea
   /** The (constant) Hessian XᵀX/n + λI, in float64. */
   hessian(lambda: number): Promise<number[][]>;
 } {
-  assertKnownOptions("ridgeRegression", opts, ["x", "y"]);
+  checkOptions("ridgeRegression", opts, ["x", "y"]);
   const { x, y } = opts;
   const { n, d } = checkData(x, y, "ridgeRegression");
   return {

@@ -3,7 +3,8 @@
  */
 import type { ClosedFormLandscape } from "../core/landscape";
 import type { Ops } from "../core/ops";
-import { assertInt, assertKnownOptions, assertMatrix, assertVector } from "./linalg";
+import { checkOptions } from "../validate";
+import { assertInt, assertMatrix, assertVector } from "./checks";
 import { sumOps } from "./testFunctions";
 
 /**
@@ -14,7 +15,7 @@ import { sumOps } from "./testFunctions";
  * Hessian H_ij = P_i P_j + (∏w − y) P_ij with P_i = ∏_{k≠i} w_k, P_ij = ∏_{k≠i,j} w_k (P_ii = 0).
  */
 export function scalarNetwork(opts: { depth?: number; target?: number } = {}): ClosedFormLandscape {
-  assertKnownOptions("scalarNetwork", opts, ["depth", "target"]);
+  checkOptions("scalarNetwork", opts, ["depth", "target"]);
   const { depth = 2, target = 1 } = opts;
   assertInt(depth, "scalarNetwork: depth", 1);
   assertVector([target], "scalarNetwork: target");
@@ -56,7 +57,7 @@ export const DIAGONAL_NET_DEFAULT_X: readonly (readonly number[])[] = [
 export function diagonalLinearNetwork(
   opts: { X?: readonly (readonly number[])[]; y?: readonly number[]; parameterization?: "uv" | "u2-v2" } = {},
 ): ClosedFormLandscape & { X: readonly (readonly number[])[]; y: readonly number[] } {
-  assertKnownOptions("diagonalLinearNetwork", opts, ["X", "y", "parameterization"]);
+  checkOptions("diagonalLinearNetwork", opts, ["X", "y", "parameterization"]);
   const { parameterization = "u2-v2" } = opts;
   if (parameterization !== "uv" && parameterization !== "u2-v2") throw new Error(`diagonalLinearNetwork: parameterization must be "uv" or "u2-v2", got ${String(parameterization)}`);
   const X = opts.X ?? DIAGONAL_NET_DEFAULT_X;

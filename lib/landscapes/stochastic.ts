@@ -7,7 +7,7 @@
 import type { ClosedFormLandscape, LandscapeContext } from "../core/landscape";
 import type { Ops } from "../core/ops";
 import { quadraticCore, sumOps } from "./testFunctions";
-import { assertKnownOptions } from "./linalg";
+import { checkOptions } from "../validate";
 
 function unitBox<T>(o: Ops<T>, x: readonly T[]): T[] {
   return x.map((xi) => o.clip(xi, -1, 1));
@@ -25,7 +25,7 @@ function positive(v: number, what: string): void {
  * period = 3.) `minimum` is the average loss per step at −1.
  */
 export function amsgradOnline(opts: { large?: number; small?: number; period?: number } = {}): ClosedFormLandscape {
-  assertKnownOptions("amsgradOnline", opts, ["large", "small", "period"]);
+  checkOptions("amsgradOnline", opts, ["large", "small", "period"]);
   const { large = 1010, small = 10, period = 101 } = opts;
   positive(large, "amsgradOnline: large");
   positive(small, "amsgradOnline: small");
@@ -56,7 +56,7 @@ export function amsgradOnline(opts: { large?: number; small?: number; period?: n
  * E f is x = −1. (Theorem 3: large = C, small = 1, p = (1+δ)/(C+1).)
  */
 export function amsgradStochastic(opts: { large?: number; small?: number; p?: number } = {}): ClosedFormLandscape {
-  assertKnownOptions("amsgradStochastic", opts, ["large", "small", "p"]);
+  checkOptions("amsgradStochastic", opts, ["large", "small", "p"]);
   const { large = 1010, small = 10, p = 0.01 } = opts;
   positive(large, "amsgradStochastic: large");
   positive(small, "amsgradStochastic: small");
@@ -85,7 +85,7 @@ export function amsgradStochastic(opts: { large?: number; small?: number; p?: nu
  * β2 drifts to +1 for large k.
  */
 export function adoptToy(opts: { k?: number } = {}): ClosedFormLandscape {
-  assertKnownOptions("adoptToy", opts, ["k"]);
+  checkOptions("adoptToy", opts, ["k"]);
   const { k = 10 } = opts;
   if (!(k > 1)) throw new Error(`adoptToy: k must be > 1, got ${k}`);
   return {
@@ -118,7 +118,7 @@ export function noisyQuadratic(opts: {
   noise?: "isotropic" | "hessian";
   rotate?: number;
 }): ClosedFormLandscape & { noiseStd: number[] } {
-  assertKnownOptions("noisyQuadratic", opts, ["eigenvalues", "sigma", "noise", "rotate"]);
+  checkOptions("noisyQuadratic", opts, ["eigenvalues", "sigma", "noise", "rotate"]);
   const { sigma, noise = "isotropic" } = opts;
   if (!(Number.isFinite(sigma) && sigma >= 0)) throw new Error(`noisyQuadratic: sigma must be ≥ 0, got ${sigma}`);
   if (noise !== "isotropic" && noise !== "hessian") throw new Error(`noisyQuadratic: noise must be "isotropic" or "hessian", got ${String(noise)}`);

@@ -5,7 +5,9 @@
  */
 import type { ClosedFormLandscape } from "../core/landscape";
 import type { Ops } from "../core/ops";
-import { assertInt, assertKnownOptions, assertVector, randomOrthogonal } from "./linalg";
+import { checkOptions } from "../validate";
+import { assertInt, assertVector } from "./checks";
+import { randomOrthogonal } from "../linalg/matrix";
 
 /** Σ terms, with an empty sum equal to 0. */
 export function sumOps<T>(o: Ops<T>, terms: readonly T[]): T {
@@ -29,7 +31,7 @@ function checkPoint(name: string, x: readonly unknown[], dim: number): void {
  * Minimiser (a, a²) in 2-D; (1, …, 1) in n-D when a = 1; minimum 0.
  */
 export function rosenbrock(opts: { dim?: number; a?: number; b?: number } = {}): ClosedFormLandscape {
-  assertKnownOptions("rosenbrock", opts, ["dim", "a", "b"]);
+  checkOptions("rosenbrock", opts, ["dim", "a", "b"]);
   const { dim = 2, a = 1, b = 100 } = opts;
   assertInt(dim, "rosenbrock: dim", 2);
   assertVector([a, b], "rosenbrock: a, b");
@@ -104,7 +106,7 @@ export function beale(): ClosedFormLandscape {
  * of local minima near s + ℤⁿ.
  */
 export function rastrigin(opts: { dim?: number; A?: number; shift?: readonly number[] } = {}): ClosedFormLandscape {
-  assertKnownOptions("rastrigin", opts, ["dim", "A", "shift"]);
+  checkOptions("rastrigin", opts, ["dim", "A", "shift"]);
   const { dim = opts.shift?.length ?? 2, A = 10 } = opts;
   assertInt(dim, "rastrigin: dim");
   const shift = opts.shift ?? new Array(dim).fill(0);
@@ -166,7 +168,7 @@ export function himmelblau(): ClosedFormLandscape {
  * lists no minimiser.
  */
 export function quadraticBowl(opts: { eigenvalues: readonly number[]; rotate?: number; center?: readonly number[] }): ClosedFormLandscape {
-  assertKnownOptions("quadraticBowl", opts, ["eigenvalues", "rotate", "center"]);
+  checkOptions("quadraticBowl", opts, ["eigenvalues", "rotate", "center"]);
   return quadraticCore("quadratic", opts);
 }
 
@@ -207,7 +209,7 @@ export function quadraticCore(
 
 /** f(x) = Σ x_i⁴: flat (zero Hessian) at its minimiser 0, so step-size rules that assume curvature fail. */
 export function quartic(opts: { dim?: number } = {}): ClosedFormLandscape {
-  assertKnownOptions("quartic", opts, ["dim"]);
+  checkOptions("quartic", opts, ["dim"]);
   const { dim = 1 } = opts;
   assertInt(dim, "quartic: dim");
   return {
@@ -230,7 +232,7 @@ export function quartic(opts: { dim?: number } = {}): ClosedFormLandscape {
  * example for normalised/clipped methods). Minimiser 0, minimum `dim`.
  */
 export function sqrtOnePlusSquare(opts: { dim?: number } = {}): ClosedFormLandscape {
-  assertKnownOptions("sqrtOnePlusSquare", opts, ["dim"]);
+  checkOptions("sqrtOnePlusSquare", opts, ["dim"]);
   const { dim = 1 } = opts;
   assertInt(dim, "sqrtOnePlusSquare: dim");
   return {

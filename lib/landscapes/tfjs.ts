@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { ClosedFormLandscape, LandscapeContext } from "../core/landscape";
 import { tfOps } from "../core/ops";
 import { normalFromState, seedState, uniformFromState } from "../rng";
-import { assertKnownOptions } from "./linalg";
+import { checkOptions } from "../validate";
 
 /** A loss over a batch of runs, built by `landscapeLoss`. */
 export interface LandscapeLoss {
@@ -93,7 +93,7 @@ function asBatch(landscape: ClosedFormLandscape, x: tf.Tensor, what: string): { 
  * const res = await minimize((x) => loss(x as tf.Tensor), x0, sgd({ lr: 1e-3 }), { steps: 1000 });
  */
 export function landscapeLoss(landscape: ClosedFormLandscape, opts: { seed?: number } = {}): LandscapeLoss {
-  assertKnownOptions("landscapeLoss", opts, ["seed"]);
+  checkOptions("landscapeLoss", opts, ["seed"]);
   checkLandscape(landscape);
   const seed = opts.seed ?? 0;
   if (!Number.isInteger(seed)) throw new Error(`landscapeLoss: seed must be an integer, got ${seed}`);
@@ -160,7 +160,7 @@ export async function landscapeGrid(
   landscape: ClosedFormLandscape,
   opts: { resolution?: number; domain?: readonly (readonly [number, number])[] } = {},
 ): Promise<{ xs: number[]; ys: number[]; z: number[][] }> {
-  assertKnownOptions("landscapeGrid", opts, ["resolution", "domain"]);
+  checkOptions("landscapeGrid", opts, ["resolution", "domain"]);
   checkLandscape(landscape);
   if (landscape.dim !== 2) throw new Error(`landscapeGrid: needs a 2-D landscape, ${landscape.name} has dim ${landscape.dim}`);
   if (landscape.stochastic) throw new Error(`landscapeGrid: ${landscape.name} is stochastic; grid its expected loss instead`);

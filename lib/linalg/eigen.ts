@@ -1,5 +1,5 @@
 /**
- * Dense float64 linear algebra on the host, for the diagnostics: symmetric eigendecomposition
+ * Dense float64 linear algebra on the host (used by the diagnostics and experiments): symmetric eigendecomposition
  * (Householder tridiagonalisation + implicit QL), the symmetric tridiagonal eigenproblem that
  * Lanczos produces, eigenvalues of a general real matrix (Hessenberg reduction + Francis
  * double-shift QR), and small vector helpers.

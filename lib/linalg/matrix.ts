@@ -1,6 +1,7 @@
 /**
- * Small dense float64 linear algebra on `number[][]` for landscape construction and test oracles
- * (random rotations, equilibria of small games). Sizes are tiny (≤ a few hundred), so plain loops.
+ * Small dense float64 linear algebra: on `number[][]` for landscape construction and test oracles
+ * (random rotations, equilibria of small games), and Cholesky solves on row-major `Float64Array`s
+ * (kernel regression). Sizes are small (≤ a few thousand), so plain loops.
  */
 import { Rng } from "../rng";
 
@@ -73,34 +74,37 @@ export function solve(a: readonly (readonly number[])[], b: readonly number[]): 
   return m.map((r, i) => r[n] / r[i] + 0); // + 0 turns −0 into 0
 }
 
-/** Throws unless `a` is a rows×cols matrix of finite numbers. */
-export function assertMatrix(a: readonly (readonly number[])[], what: string, rows?: number, cols?: number): void {
-  if (!Array.isArray(a) || a.length === 0 || !Array.isArray(a[0])) throw new Error(`${what}: expected a non-empty matrix (array of rows)`);
-  const c = a[0].length;
-  if (a.some((r) => !Array.isArray(r) || r.length !== c)) throw new Error(`${what}: rows have different lengths`);
-  if (rows !== undefined && a.length !== rows) throw new Error(`${what}: expected ${rows} rows, got ${a.length}`);
-  if (cols !== undefined && c !== cols) throw new Error(`${what}: expected ${cols} columns, got ${c}`);
-  if (a.some((r) => r.some((x: number) => !Number.isFinite(x)))) throw new Error(`${what}: entries must be finite numbers`);
-}
-
-/** Throws unless `v` is a non-empty vector of finite numbers (of length `n`, if given). */
-export function assertVector(v: ArrayLike<number>, what: string, n?: number): void {
-  if (!Array.isArray(v) && !ArrayBuffer.isView(v)) throw new Error(`${what}: expected an array of numbers`);
-  if (v.length === 0) throw new Error(`${what}: must not be empty`);
-  if (n !== undefined && v.length !== n) throw new Error(`${what}: expected length ${n}, got ${v.length}`);
-  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw new Error(`${what}: entries must be finite numbers, got ${v[i]}`);
-}
-
-/** Throws unless `n` is an integer ≥ `min`. */
-export function assertInt(n: number, what: string, min = 1): void {
-  if (!Number.isInteger(n) || n < min) throw new Error(`${what} must be an integer ≥ ${min}, got ${n}`);
-}
-
-/** Throws on an option name the factory does not know (a typo would otherwise be silently ignored). */
-export function assertKnownOptions(what: string, opts: unknown, allowed: readonly string[]): void {
-  if (opts === undefined) return;
-  if (opts === null || typeof opts !== "object" || Array.isArray(opts)) throw new Error(`${what}: options must be an object, got ${String(opts)}`);
-  for (const k of Object.keys(opts)) {
-    if (!allowed.includes(k)) throw new Error(`${what}: unknown option "${k}" (known: ${allowed.join(", ") || "none"})`);
+/**
+ * Solves (A + ridge·I) X = B for a symmetric positive (semi)definite A [n, n] and B [n, k] (row-major)
+ * by a float64 Cholesky factorisation A + ridge I = L Lᵀ (Golub & Van Loan, Alg. 4.2.1), then the
+ * forward and back substitutions L Y = B, Lᵀ X = Y. Throws when a pivot is not positive.
+ */
+export function choleskySolve(a: Float64Array, n: number, b: Float64Array, k: number, ridge = 0): Float64Array {
+  if (a.length !== n * n) throw new Error(`choleskySolve: A must have ${n}×${n} entries, got ${a.length}`);
+  if (b.length !== n * k) throw new Error(`choleskySolve: B must have ${n}×${k} entries, got ${b.length}`);
+  const L = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = a[i * n + j] + (i === j ? ridge : 0);
+      for (let p = 0; p < j; p++) s -= L[i * n + p] * L[j * n + p];
+      if (i === j) {
+        if (!(s > 0)) throw new Error(`choleskySolve: matrix not positive definite at pivot ${i} (${s}); increase the ridge`);
+        L[i * n + i] = Math.sqrt(s);
+      } else L[i * n + j] = s / L[j * n + j];
+    }
   }
+  const x = Float64Array.from(b);
+  for (let c = 0; c < k; c++) {
+    for (let i = 0; i < n; i++) {
+      let s = x[i * k + c];
+      for (let p = 0; p < i; p++) s -= L[i * n + p] * x[p * k + c];
+      x[i * k + c] = s / L[i * n + i];
+    }
+    for (let i = n - 1; i >= 0; i--) {
+      let s = x[i * k + c];
+      for (let p = i + 1; p < n; p++) s -= L[p * n + i] * x[p * k + c];
+      x[i * k + c] = s / L[i * n + i];
+    }
+  }
+  return x;
 }

@@ -7,8 +7,9 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { symmetricEig } from "../../lib/linalg";
 import { initBackend } from "../../lib/backend";
-import { hessianOperator, symmetricEig } from "../../lib/diagnostics";
+import { hessianOperator } from "../../lib/diagnostics";
 import { mlp } from "../../lib/landscapes";
 import { sgd, applyUpdates } from "../../lib/optimizers";
 import { Rng } from "../../lib/rng";

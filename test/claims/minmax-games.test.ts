@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../../lib/backend";
 import { bilinearGame } from "../../lib/landscapes/games";
 import { complexMomentumRule, gdaRule } from "../../lib/optimizers/games";
-import { spectralRadiusOfMatrix } from "../../lib/diagnostics/linalg";
+import { spectralRadiusOfMatrix } from "../../lib/linalg/eigen";
 import { numOps } from "../../lib/core/ops";
 import {
   bilinearClaims,

@@ -1,11 +1,20 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { fromEigen } from "../../lib/linalg";
 import { initBackend } from "../../lib/backend";
 import { Rng } from "../../lib/rng";
 import {
-  denseHessian, exactTrace, fromEigen, hessianOperator, hutchinson, hutchPlusPlus, integrateDensity, matrixOperator,
-  probeVector, slqMoment, spectralDensity,
+  denseHessian,
+  exactTrace,
+  hessianOperator,
+  hutchinson,
+  hutchPlusPlus,
+  integrateDensity,
+  matrixOperator,
+  probeVector,
+  slqMoment,
+  spectralDensity,
 } from "../../lib/diagnostics";
-import { matVec, randomOrthonormal, type DenseMatrix } from "../../lib/diagnostics/linalg";
+import { matVec, randomOrthonormal, type DenseMatrix } from "../../lib/linalg/eigen";
 import { BACKENDS, tinyMlp } from "./helpers";
 
 function knownSpectrum(lam: number[], seed: number): DenseMatrix {

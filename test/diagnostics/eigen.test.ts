@@ -1,10 +1,16 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { fromEigen, symmetricEig } from "../../lib/linalg";
 import { initBackend } from "../../lib/backend";
 import { Rng } from "../../lib/rng";
 import {
-  denseMatrix, fromEigen, hessianOperator, lanczos, matrixOperator, powerIteration, symmetricEig, hessianEigendecomposition,
+  denseMatrix,
+  hessianOperator,
+  lanczos,
+  matrixOperator,
+  powerIteration,
+  hessianEigendecomposition,
 } from "../../lib/diagnostics";
-import { randomOrthonormal, dot, matVec, norm2 } from "../../lib/diagnostics/linalg";
+import { randomOrthonormal, dot, matVec, norm2 } from "../../lib/linalg/eigen";
 import { BACKENDS, tinyMlp } from "./helpers";
 
 /** A = Q diag(λ) Qᵀ with a random Q. */

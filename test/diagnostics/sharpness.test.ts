@@ -1,11 +1,16 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { symmetricEig } from "../../lib/linalg";
 import { initBackend } from "../../lib/backend";
 import { Rng } from "../../lib/rng";
 import type { Tree } from "../../lib/tree";
 import { minimize, sgd } from "../../lib/optimizers";
 import {
-  gradientTopSubspaceFraction, hessianEigendecomposition, minibatchSharpness, sharpness, sharpnessTracker, symmetricEig,
+  gradientTopSubspaceFraction,
+  hessianEigendecomposition,
+  minibatchSharpness,
+  sharpness,
+  sharpnessTracker,
 } from "../../lib/diagnostics";
 import { BACKENDS, tinyMlp } from "./helpers";
 

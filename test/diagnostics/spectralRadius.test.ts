@@ -1,10 +1,11 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { symmetricEig } from "../../lib/linalg";
 import { initBackend } from "../../lib/backend";
 import { Rng } from "../../lib/rng";
 import type { Tree } from "../../lib/tree";
 import { extragradientRule, gdaRule, oracleStepper, zeroSumField } from "../../lib/optimizers";
-import { iterationJacobian, spectralRadius, symmetricEig } from "../../lib/diagnostics";
+import { iterationJacobian, spectralRadius } from "../../lib/diagnostics";
 import { BACKENDS, maxAbsDiff } from "./helpers";
 
 /** Bilinear game f(x, y) = xᵀAy with A (p×q); singular values from AᵀA. */

@@ -1,15 +1,31 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { randomOrthogonal } from "../../lib/linalg";
 import { initBackend } from "../../lib/backend";
 import type { ClosedFormLandscape } from "../../lib/core/landscape";
 import { numOps } from "../../lib/core/ops";
 import { Rng } from "../../lib/rng";
 import {
-  NO_CONTEXT, beale, bilinearGame, diagonalLinearNetwork, himmelblau, landscapeField, landscapeGrid, landscapeLoss,
-  matrixGame, preferenceGame, quadraticBowl, quartic, randomOrthogonal, rastrigin, rockPaperScissors, rosenbrock,
-  scalarNetwork, sqrtOnePlusSquare, zeroSumEquilibrium,
+  NO_CONTEXT,
+  beale,
+  bilinearGame,
+  diagonalLinearNetwork,
+  himmelblau,
+  landscapeField,
+  landscapeGrid,
+  landscapeLoss,
+  matrixGame,
+  preferenceGame,
+  quadraticBowl,
+  quartic,
+  rastrigin,
+  rockPaperScissors,
+  rosenbrock,
+  scalarNetwork,
+  sqrtOnePlusSquare,
+  zeroSumEquilibrium,
 } from "../../lib/landscapes";
-import { matmul, transpose } from "../../lib/landscapes/linalg";
+import { matmul, transpose } from "../../lib/linalg/matrix";
 import { dualGrad, fdHessian, maxAbs } from "./dual";
 
 beforeAll(async () => {
@@ -272,7 +288,7 @@ describe("adaptor and errors", () => {
     expect(() => bilinearGame({ A: [[1, 2], [3]] })).toThrow(/rows have different lengths/);
     expect(() => diagonalLinearNetwork({ parameterization: "x" as never })).toThrow(/parameterization/);
     expect(() => himmelblau().value(numOps, [1, 2, 3], NO_CONTEXT)).toThrow(/expected 2 coordinates/);
-    expect(() => rosenbrock({ dims: 3 } as never)).toThrow(/rosenbrock: unknown option "dims" \(known: dim, a, b\)/);
+    expect(() => rosenbrock({ dims: 3 } as never)).toThrow(/rosenbrock: unknown option "dims" \(did you mean "dim"\?\); known: dim, a, b/);
     expect(() => landscapeLoss(himmelblau(), { sed: 1 } as never)).toThrow(/unknown option "sed"/);
     expect(() => matrixGame({ payoff: [[1]], players: 2 } as never)).toThrow(/unknown option "players"/);
   });

@@ -1,10 +1,17 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { randomOrthogonal } from "../../lib/linalg";
 import { initBackend } from "../../lib/backend";
 import { numOps } from "../../lib/core/ops";
 import {
-  adoptToy, amsgradOnline, amsgradStochastic, landscapeField, landscapeLoss, noisyQuadratic, numberContext, projectRuns,
-  randomOrthogonal,
+  adoptToy,
+  amsgradOnline,
+  amsgradStochastic,
+  landscapeField,
+  landscapeLoss,
+  noisyQuadratic,
+  numberContext,
+  projectRuns,
 } from "../../lib/landscapes";
 import { dualGrad } from "./dual";
 

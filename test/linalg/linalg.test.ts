@@ -3,7 +3,7 @@ import { Rng } from "../../lib/rng";
 import {
   dot, fromEigen, generalEigenvalues, matVec, orthonormalBasis, randomOrthonormal,
   spectralRadiusOfMatrix, symmetricEig, tridiagonalEig,
-} from "../../lib/diagnostics/linalg";
+} from "../../lib/linalg/eigen";
 
 function maxAbs(a: ArrayLike<number>): number {
   let m = 0;
