@@ -26,7 +26,7 @@ const PUBLIC_ENTRIES = new Set(["optbook", "optbook/engine"]);
  * Set to true once lib/index.ts names what it re-exports (today it is a list of `export *`).
  * The lead enables this at the end of the restructuring.
  */
-const ENFORCE_NAMED_INDEX_EXPORTS = false;
+const ENFORCE_NAMED_INDEX_EXPORTS = true;
 
 /**
  * Cycles tolerated for now, each as its files sorted, e.g. ["lib/a.ts", "lib/b.ts"]: a new cycle
