@@ -12,7 +12,7 @@ import { access, readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { gunzipSync } from "node:zlib";
 import type { Dataset } from "./synthetic";
-import { assertKnownOptions } from "./options";
+import { checkOptions } from "../validate";
 
 /** File name of the shipped digits under `data/`. */
 export const DIGITS_FILE = "mnist-5000.bin.gz";
@@ -70,7 +70,7 @@ export function decodeDigits(gz: Uint8Array): RawDigits {
  * when a multiple of 10), `offset` skips rows (e.g. a held-out split: offset 4000).
  */
 export async function loadDigits(opts: { n?: number; offset?: number; size?: 28 | 14 | 7; flatten?: boolean; path?: string } = {}): Promise<Dataset<tf.Tensor1D, tf.Tensor>> {
-  assertKnownOptions("loadDigits", opts, ["n", "offset", "size", "flatten", "path"]);
+  checkOptions("loadDigits", opts, ["n", "offset", "size", "flatten", "path"]);
   const { size = 28, flatten = true, offset = 0 } = opts;
   if (size !== 28 && size !== 14 && size !== 7) throw new Error(`loadDigits: size must be 28, 14 or 7, got ${size}`);
   const raw = decodeDigits(await readFile(opts.path ?? (await findDataFile(DIGITS_FILE))));

@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../rng";
 import type { Dataset } from "./synthetic";
-import { assertKnownOptions } from "./options";
+import { checkOptions } from "../validate";
 
 /** One client's data and its generating model. */
 export interface FederatedClient extends Dataset<tf.Tensor1D> {
@@ -29,7 +29,7 @@ export function syntheticFederated(opts: {
   alpha: number; beta: number; iid?: boolean; clients?: number; dim?: number; classes?: number;
   samplesPerClient?: number | number[] | "powerlaw"; maxSamplesPerClient?: number; seed?: number;
 }): { clients: FederatedClient[]; pooled(): Dataset<tf.Tensor1D>; dispose(): void } {
-  assertKnownOptions("syntheticFederated", opts, ["alpha", "beta", "iid", "clients", "dim", "classes", "samplesPerClient", "maxSamplesPerClient", "seed"]);
+  checkOptions("syntheticFederated", opts, ["alpha", "beta", "iid", "clients", "dim", "classes", "samplesPerClient", "maxSamplesPerClient", "seed"]);
   const { alpha, beta, iid = false, clients = 30, dim = 60, classes = 10, samplesPerClient = "powerlaw", maxSamplesPerClient = Infinity } = opts;
   const seed = opts.seed ?? 0;
   if (!Number.isInteger(seed)) throw new Error(`syntheticFederated: seed must be an integer, got ${seed}`);

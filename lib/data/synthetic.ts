@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../rng";
-import { assertKnownOptions } from "./options";
+import { checkOptions } from "../validate";
 
 /** Features and targets; `dispose()` frees both. */
 export interface Dataset<Y extends tf.Tensor = tf.Tensor, X extends tf.Tensor = tf.Tensor2D> {
@@ -41,7 +41,7 @@ function seedOf(seed: number | undefined, what: string): number {
 export function gaussianClusters(opts: {
   n: number; classes?: number; dim?: number; std?: number; separation?: number; centers?: number[][]; seed?: number;
 }): Dataset<tf.Tensor1D> & { centers: number[][] } {
-  assertKnownOptions("gaussianClusters", opts, ["n", "classes", "dim", "std", "separation", "centers", "seed"]);
+  checkOptions("gaussianClusters", opts, ["n", "classes", "dim", "std", "separation", "centers", "seed"]);
   const { n, std = 1, separation = 4 } = opts;
   const seed = seedOf(opts.seed, "gaussianClusters");
   const classes = opts.centers?.length ?? opts.classes ?? 2;
@@ -70,7 +70,7 @@ export function gaussianClusters(opts: {
 export function teacherStudent(opts: {
   n: number; dim: number; hidden?: number; activation?: "tanh" | "relu"; noise?: number; seed?: number;
 }): Dataset<tf.Tensor1D> & { teacher: { w?: number[]; W?: number[][]; a?: number[] } } {
-  assertKnownOptions("teacherStudent", opts, ["n", "dim", "hidden", "activation", "noise", "seed"]);
+  checkOptions("teacherStudent", opts, ["n", "dim", "hidden", "activation", "noise", "seed"]);
   const { n, dim, hidden, activation = "tanh", noise = 0 } = opts;
   const seed = seedOf(opts.seed, "teacherStudent");
   posInt(n, "teacherStudent: n");
@@ -108,7 +108,7 @@ export function teacherStudent(opts: {
 export function sparseRegression(opts: {
   n: number; dim: number; sparsity: number; scale?: number; noise?: number; seed?: number;
 }): Dataset<tf.Tensor1D> & { beta: number[]; support: number[] } {
-  assertKnownOptions("sparseRegression", opts, ["n", "dim", "sparsity", "scale", "noise", "seed"]);
+  checkOptions("sparseRegression", opts, ["n", "dim", "sparsity", "scale", "noise", "seed"]);
   const { n, dim, sparsity, scale = 1, noise = 0 } = opts;
   const seed = seedOf(opts.seed, "sparseRegression");
   posInt(n, "sparseRegression: n");
@@ -138,7 +138,7 @@ export function sparseRegression(opts: {
 export function separableClassification(opts: {
   n: number; dim?: number; margin?: number; seed?: number;
 }): Dataset<tf.Tensor1D> & { w: number[]; margin: number } {
-  assertKnownOptions("separableClassification", opts, ["n", "dim", "margin", "seed"]);
+  checkOptions("separableClassification", opts, ["n", "dim", "margin", "seed"]);
   const { n, dim = 2, margin = 0.5 } = opts;
   const seed = seedOf(opts.seed, "separableClassification");
   posInt(n, "separableClassification: n");
@@ -166,7 +166,7 @@ export function separableClassification(opts: {
 export function circle(opts: {
   n: number; radius?: number; rings?: number[]; noise?: number; seed?: number;
 }): Dataset<tf.Tensor1D> & { label: tf.Tensor1D } {
-  assertKnownOptions("circle", opts, ["n", "radius", "rings", "noise", "seed"]);
+  checkOptions("circle", opts, ["n", "radius", "rings", "noise", "seed"]);
   const { n, noise = 0 } = opts;
   const rings = opts.rings ?? [opts.radius ?? 1];
   const seed = seedOf(opts.seed, "circle");

@@ -9,6 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { logSigmoid, logSoftmax } from "../autodiff/gradients";
+import { checkOptions } from "../validate";
 
 /** How per-example losses are combined. */
 export type Reduction = "none" | "mean" | "sum";
@@ -17,11 +18,6 @@ export type Reduction = "none" | "mean" | "sum";
 export interface LossOptions {
   /** "mean" (default): mean over examples; "sum": sum; "none": per-example `[n]`. */
   reduction?: Reduction;
-}
-
-function checkOptions(what: string, opts: unknown, allowed: readonly string[]): void {
-  if (opts === null || typeof opts !== "object") throw new Error(`${what}: options must be an object, got ${String(opts)}`);
-  for (const k of Object.keys(opts)) if (!allowed.includes(k)) throw new Error(`${what}: unknown option "${k}" (known: ${allowed.join(", ")})`);
 }
 
 function reduce(perExample: tf.Tensor, reduction: Reduction | undefined, what: string): tf.Tensor {
@@ -131,9 +127,14 @@ export function crossEntropy(logits: tf.Tensor, labels: tf.Tensor, opts: LossOpt
   const [n, k] = logits.shape;
   if (labels.rank === 1) {
     if (labels.shape[0] !== n) throw new Error(`crossEntropy: ${labels.shape[0]} labels for ${n} examples`);
-    if (labels.dtype !== "int32") throw new Error(`crossEntropy: class-index labels must be int32 (got ${labels.dtype}); pass probabilities as [n, ${k}]`);
+    if (labels.dtype !== "int32")
+      throw new Error(
+        `crossEntropy: class-index labels must be int32 (got ${labels.dtype}); pass probabilities as [n, ${k}]`,
+      );
   } else if (labels.rank !== 2 || labels.shape[0] !== n || labels.shape[1] !== k) {
-    throw new Error(`crossEntropy: labels must be class indices [${n}] or probabilities [${n}, ${k}], got [${labels.shape}]`);
+    throw new Error(
+      `crossEntropy: labels must be class indices [${n}] or probabilities [${n}, ${k}], got [${labels.shape}]`,
+    );
   }
   return tf.tidy(() => {
     const y = labels.rank === 1 ? tf.oneHot(labels as tf.Tensor1D, k).toFloat() : labels;
