@@ -23,8 +23,14 @@ import { empiricalNtk, hessianOperator, hvp, lanczos, spectralDensity } from "..
 import { adam, applyUpdates } from "../lib/optimizers";
 import { timeMedian, type BenchContext, type Row } from "./index";
 
-const HIDDEN = 256, IN = 784, OUT = 10, BATCH = 256, NTK_N = 64;
-const LANCZOS_STEPS = 20, SLQ_PROBES = 2, SLQ_STEPS = 20;
+const HIDDEN = 256,
+  IN = 784,
+  OUT = 10,
+  BATCH = 256,
+  NTK_N = 64;
+const LANCZOS_STEPS = 20,
+  SLQ_PROBES = 2,
+  SLQ_STEPS = 20;
 
 interface Task {
   key: "hvp" | "lanczos" | "slq" | "ntk" | "step";
@@ -74,7 +80,11 @@ function setup(seed = 0) {
   return { x, y, params, model, loss, v, xNtk };
 }
 
-async function runTask(key: Task["key"], s: ReturnType<typeof setup>, state: { opt?: ReturnType<typeof adam>; optState?: unknown; params?: Tree }): Promise<unknown> {
+async function runTask(
+  key: Task["key"],
+  s: ReturnType<typeof setup>,
+  state: { opt?: ReturnType<typeof adam>; optState?: unknown; params?: Tree },
+): Promise<unknown> {
   switch (key) {
     case "hvp": {
       const out = hvp(s.loss, s.params, s.v) as Record<string, tf.Tensor>;
@@ -83,11 +93,20 @@ async function runTask(key: Task["key"], s: ReturnType<typeof setup>, state: { o
       return;
     }
     case "lanczos": {
-      const r = await lanczos(hessianOperator(s.loss, s.params), { k: 1, maxIter: LANCZOS_STEPS, tol: 0, residuals: "estimate" });
+      const r = await lanczos(hessianOperator(s.loss, s.params), {
+        k: 1,
+        maxIter: LANCZOS_STEPS,
+        tol: 0,
+        residuals: "estimate",
+      });
       return r.values[0];
     }
     case "slq": {
-      const r = await spectralDensity(hessianOperator(s.loss, s.params), { probes: SLQ_PROBES, steps: SLQ_STEPS, gridSize: 500 });
+      const r = await spectralDensity(hessianOperator(s.loss, s.params), {
+        probes: SLQ_PROBES,
+        steps: SLQ_STEPS,
+        gridSize: 500,
+      });
       return r.density.length;
     }
     case "ntk": {
@@ -100,7 +119,9 @@ async function runTask(key: Task["key"], s: ReturnType<typeof setup>, state: { o
       state.optState ??= state.opt.init(state.params);
       const p = state.params as Record<string, tf.Tensor>;
       const names = Object.keys(p).sort();
-      const { value, grads } = tf.valueAndGrads((...xs: tf.Tensor[]) => s.loss(Object.fromEntries(names.map((n, i) => [n, xs[i]]))))(names.map((n) => p[n]));
+      const { value, grads } = tf.valueAndGrads((...xs: tf.Tensor[]) =>
+        s.loss(Object.fromEntries(names.map((n, i) => [n, xs[i]]))),
+      )(names.map((n) => p[n]));
       const g = Object.fromEntries(names.map((n, i) => [n, grads[i]]));
       const r = state.opt.update(g, state.optState as never, p);
       const next = applyUpdates(p, r.updates) as Record<string, tf.Tensor>;
@@ -114,7 +135,12 @@ async function runTask(key: Task["key"], s: ReturnType<typeof setup>, state: { o
   }
 }
 
-function runPytorch(python: string, threads: number, quick: boolean, only?: string[]): { ms: Record<string, number>; info: string } | { error: string } {
+function runPytorch(
+  python: string,
+  threads: number,
+  quick: boolean,
+  only?: string[],
+): { ms: Record<string, number>; info: string } | { error: string } {
   const here = dirname(fileURLToPath(import.meta.url));
   const cfg = {
     threads,
@@ -131,8 +157,15 @@ function runPytorch(python: string, threads: number, quick: boolean, only?: stri
   // Pin every BLAS/OpenMP pool to the same thread count as tfjs (numpy does the Lanczos reorthogonalisation).
   const n = String(threads);
   const env = { ...process.env, OMP_NUM_THREADS: n, OPENBLAS_NUM_THREADS: n, MKL_NUM_THREADS: n };
-  const r = spawnSync(python, [join(here, "diagnostics.py"), JSON.stringify(cfg)], { encoding: "utf8", timeout: 600_000, env });
-  if (r.status !== 0) return { error: `pytorch run failed: ${(r.stderr || r.error?.message || "").split("\n").slice(-3).join(" ").slice(0, 200)}` };
+  const r = spawnSync(python, [join(here, "diagnostics.py"), JSON.stringify(cfg)], {
+    encoding: "utf8",
+    timeout: 600_000,
+    env,
+  });
+  if (r.status !== 0)
+    return {
+      error: `pytorch run failed: ${(r.stderr || r.error?.message || "").split("\n").slice(-3).join(" ").slice(0, 200)}`,
+    };
   const last = r.stdout.trim().split("\n").pop() ?? "{}";
   const out = JSON.parse(last) as Record<string, number | string>;
   const ms: Record<string, number> = {};
@@ -169,9 +202,16 @@ export async function run(ctx?: BenchContext): Promise<Row[]> {
       // Tasks built from many HVPs are skipped where the HVP alone says they would take minutes
       // (the pure-JS cpu backend at this size).
       // (The NTK's cost is 640 single-example vjps plus the contraction: estimated as 50 HVPs.)
-      const hvps = t.key === "lanczos" ? LANCZOS_STEPS : t.key === "slq" ? SLQ_PROBES * SLQ_STEPS : t.key === "ntk" ? 50 : 0;
+      const hvps =
+        t.key === "lanczos" ? LANCZOS_STEPS : t.key === "slq" ? SLQ_PROBES * SLQ_STEPS : t.key === "ntk" ? 50 : 0;
       if (hvps && hvpMs * hvps > 20_000) {
-        tfRows.push({ task: t.label, impl: b, ms: NaN, runs: 0, note: `skipped: ≈${((hvpMs * hvps) / 1000).toFixed(0)} s per call from the HVP time` });
+        tfRows.push({
+          task: t.label,
+          impl: b,
+          ms: NaN,
+          runs: 0,
+          note: `skipped: ≈${((hvpMs * hvps) / 1000).toFixed(0)} s per call from the HVP time`,
+        });
         continue;
       }
       const t0 = performance.now();
@@ -197,13 +237,20 @@ export async function run(ctx?: BenchContext): Promise<Row[]> {
       const impl = `pytorch (${threads} thr)`;
       for (const t of TASKS) {
         const ref = py.ms[t.key];
-        for (const r of tfRows.filter((x) => keyOf(x.task) === t.key)) rows.push(ref ? { ...r, ref: { impl, ms: ref } } : r);
+        for (const r of tfRows.filter((x) => keyOf(x.task) === t.key))
+          rows.push(ref ? { ...r, ref: { impl, ms: ref } } : r);
         if (ref) rows.push({ task: t.label, impl, ms: ref, runs: quick ? 1 : 5, note: py.info });
       }
     }
   } else {
     rows.push(...tfRows);
-    rows.push({ task: "(PyTorch reference)", impl: "pytorch", ms: NaN, runs: 0, note: "skipped: no .venv-bench/bin/python or OPTBOOK_BENCH_PYTHON" });
+    rows.push({
+      task: "(PyTorch reference)",
+      impl: "pytorch",
+      ms: NaN,
+      runs: 0,
+      note: "skipped: no .venv-bench/bin/python or OPTBOOK_BENCH_PYTHON",
+    });
   }
   return rows;
 }

@@ -59,7 +59,8 @@ export async function timeMedian(
   fn: () => unknown | Promise<unknown>,
   opts: { warmup?: number; runs?: number } = {},
 ): Promise<{ ms: number; runs: number; all: number[] }> {
-  const warmup = opts.warmup ?? 2, runs = opts.runs ?? 7;
+  const warmup = opts.warmup ?? 2,
+    runs = opts.runs ?? 7;
   if (!(runs >= 1)) throw new Error(`timeMedian: runs must be >= 1, got ${runs}`);
   for (let i = 0; i < warmup; i++) await fn();
   const all: number[] = [];
@@ -104,7 +105,9 @@ export function formatTable(rows: (Row & { module: string })[]): string {
 }
 
 function parseArgs(argv: string[]): { only: string[] | null; quick: boolean; backends: string[] | null } {
-  let only: string[] | null = null, quick = false, backends: string[] | null = null;
+  let only: string[] | null = null,
+    quick = false,
+    backends: string[] | null = null;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--only") {

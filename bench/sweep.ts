@@ -30,8 +30,22 @@ function lrGrid(runs: number, lo: number, hi: number): number[] {
 
 function specOf(w: Workload): SweepSpec {
   return w.problem === "rosenbrock-adam"
-    ? { landscape: rosenbrock(), optimizer: adamRule(), init: [-1.5, 2], steps: w.steps, grid: { lr: lrGrid(w.runs, 1e-4, 1e-1) }, progress: false }
-    : { landscape: bilinearGame({ A: [[1]] }), optimizer: extragradientRule(), init: [1, 0.5], steps: w.steps, grid: { lr: lrGrid(w.runs, 1e-2, 3e-1) }, progress: false };
+    ? {
+        landscape: rosenbrock(),
+        optimizer: adamRule(),
+        init: [-1.5, 2],
+        steps: w.steps,
+        grid: { lr: lrGrid(w.runs, 1e-4, 1e-1) },
+        progress: false,
+      }
+    : {
+        landscape: bilinearGame({ A: [[1]] }),
+        optimizer: extragradientRule(),
+        init: [1, 0.5],
+        steps: w.steps,
+        grid: { lr: lrGrid(w.runs, 1e-2, 3e-1) },
+        progress: false,
+      };
 }
 
 const rate = (w: Workload, ms: number) => `${((w.runs * w.steps) / (ms / 1000) / 1e6).toFixed(1)} M point-steps/s`;
@@ -56,19 +70,52 @@ export async function run(ctx?: BenchContext): Promise<Row[]> {
   for (const w of workloads) {
     const spec = specOf(w);
     let kernel = "";
-    const e1 = await timeMedian(async () => (kernel = (await sweep({ ...spec, workers: 0 })).kernel), { warmup: 1, runs: quick ? 3 : 5 });
+    const e1 = await timeMedian(async () => (kernel = (await sweep({ ...spec, workers: 0 })).kernel), {
+      warmup: 1,
+      runs: quick ? 3 : 5,
+    });
     const ref = { impl: "engine, 1 thread", ms: e1.ms };
-    rows.push({ task: w.task, impl: "engine, 1 thread", ms: e1.ms, runs: e1.runs, note: `float64, ${kernel} kernel, ${rate(w, e1.ms)}` });
+    rows.push({
+      task: w.task,
+      impl: "engine, 1 thread",
+      ms: e1.ms,
+      runs: e1.runs,
+      note: `float64, ${kernel} kernel, ${rate(w, e1.ms)}`,
+    });
     if (kernel === "wasm") {
-      const ej = await timeMedian(() => sweep({ ...spec, workers: 0, kernel: "js" }), { warmup: 1, runs: quick ? 3 : 5 });
-      rows.push({ task: w.task, impl: "engine, 1 thread, JS kernel", ms: ej.ms, runs: ej.runs, ref, note: `float64, ${rate(w, ej.ms)}` });
+      const ej = await timeMedian(() => sweep({ ...spec, workers: 0, kernel: "js" }), {
+        warmup: 1,
+        runs: quick ? 3 : 5,
+      });
+      rows.push({
+        task: w.task,
+        impl: "engine, 1 thread, JS kernel",
+        ms: ej.ms,
+        runs: ej.runs,
+        ref,
+        note: `float64, ${rate(w, ej.ms)}`,
+      });
     }
     const e2 = await timeMedian(() => sweep({ ...spec, workers: 2 }), { warmup: 1, runs: quick ? 3 : 5 });
-    rows.push({ task: w.task, impl: "engine, 2 threads", ms: e2.ms, runs: e2.runs, ref, note: `float64, ${kernel} kernel, ${rate(w, e2.ms)}` });
+    rows.push({
+      task: w.task,
+      impl: "engine, 2 threads",
+      ms: e2.ms,
+      runs: e2.runs,
+      ref,
+      note: `float64, ${kernel} kernel, ${rate(w, e2.ms)}`,
+    });
     await initBackend({ force: backend as never, quiet: true });
     const tfSpec = { ...spec, steps: w.steps };
     const tp = await timeMedian(() => sweepTfjs(tfSpec), { warmup: 1, runs: w.tfjsRuns });
-    rows.push({ task: w.task, impl: `tfjs path (${backend})`, ms: tp.ms, runs: tp.runs, ref, note: `float32, ${rate(w, tp.ms)}` });
+    rows.push({
+      task: w.task,
+      impl: `tfjs path (${backend})`,
+      ms: tp.ms,
+      runs: tp.runs,
+      ref,
+      note: `float32, ${rate(w, tp.ms)}`,
+    });
     const py = pythonRows(ctx, w, quick);
     for (const r of py) rows.push({ ...r, ref, note: `${r.note ?? ""}, ${rate(w, r.ms)}` });
     if (!py.length) rows.push({ task: w.task, impl: "pytorch / jax", ms: NaN, runs: 0, note: skippedNote });

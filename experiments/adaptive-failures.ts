@@ -73,7 +73,8 @@ export async function logTrajectories(
   const steps = [0, ...logSteps(T, points)];
   const result = await runSweep({ ...spec, steps: T, record: { steps } });
   const rec = Array.from(result.recordSteps!);
-  if (rec.length !== steps.length || rec.some((s, j) => s !== steps[j])) throw new Error("logTrajectories: the engine recorded other steps than asked");
+  if (rec.length !== steps.length || rec.some((s, j) => s !== steps[j]))
+    throw new Error("logTrajectories: the engine recorded other steps than asked");
   const x = steps.map((_, j) => {
     const col = new Float64Array(result.runs);
     for (let run = 0; run < result.runs; run++) col[run] = result.x![(run * steps.length + j) * result.dim];
@@ -156,8 +157,26 @@ export interface ReddiConfig {
  */
 export function reddiConfig(quick = quickMode()): ReddiConfig {
   return quick
-    ? { steps: 200_000, seeds: 8, lr: 0.1, b1: 0.9, b2: 0.99, lrGrid: [0.01, 0.03, 0.1, 0.3, 1], lrGridSeeds: 4, points: 120 }
-    : { steps: 2_000_000, seeds: 16, lr: 0.1, b1: 0.9, b2: 0.99, lrGrid: [0.01, 0.03, 0.1, 0.3, 1], lrGridSeeds: 8, points: 200 };
+    ? {
+        steps: 200_000,
+        seeds: 8,
+        lr: 0.1,
+        b1: 0.9,
+        b2: 0.99,
+        lrGrid: [0.01, 0.03, 0.1, 0.3, 1],
+        lrGridSeeds: 4,
+        points: 120,
+      }
+    : {
+        steps: 2_000_000,
+        seeds: 16,
+        lr: 0.1,
+        b1: 0.9,
+        b2: 0.99,
+        lrGrid: [0.01, 0.03, 0.1, 0.3, 1],
+        lrGridSeeds: 8,
+        points: 200,
+      };
 }
 
 export interface ReddiResult {
@@ -185,7 +204,8 @@ function schedInvSqrt(count: number): number {
 export async function reddiExperiment(config: ReddiConfig = reddiConfig()): Promise<ReddiResult> {
   const start = performance.now();
   const { steps: T, seeds, lr, b1, b2, lrGrid, lrGridSeeds, points } = config;
-  if (!(lr > 0) || !(b1 >= 0 && b1 < 1) || !(b2 >= 0 && b2 < 1)) throw new Error(`reddiExperiment: bad config lr=${lr} b1=${b1} b2=${b2}`);
+  if (!(lr > 0) || !(b1 >= 0 && b1 < 1) || !(b2 >= 0 && b2 < 1))
+    throw new Error(`reddiExperiment: bad config lr=${lr} b1=${b1} b2=${b2}`);
   const methods = reddiMethods();
   const online: Record<string, number[]> = {};
   const stochastic: Record<string, Band> = {};
@@ -203,11 +223,25 @@ export async function reddiExperiment(config: ReddiConfig = reddiConfig()): Prom
     stochasticFinal[m.key] = Array.from(st.result.finalX);
     // α panel: lr is gridded, the 1/√t schedule multiplies it.
     const grid = { b1, b2 };
-    const on2 = await runSweep({ landscape: amsgradOnline(), optimizer: m.rule, init: [0], steps: T, grid: { lr: lrGrid }, hyper: { ...m.hyper, ...grid }, schedule: { lr: schedInvSqrt } });
+    const on2 = await runSweep({
+      landscape: amsgradOnline(),
+      optimizer: m.rule,
+      init: [0],
+      steps: T,
+      grid: { lr: lrGrid },
+      hyper: { ...m.hyper, ...grid },
+      schedule: { lr: schedInvSqrt },
+    });
     lrOnline[m.key] = Array.from(on2.finalX);
     const st2 = await runSweep({
-      landscape: amsgradStochastic(), optimizer: m.rule, init: [0], steps: T, grid: { lr: lrGrid }, seeds: lrGridSeeds,
-      hyper: { ...m.hyper, ...grid }, schedule: { lr: schedInvSqrt },
+      landscape: amsgradStochastic(),
+      optimizer: m.rule,
+      init: [0],
+      steps: T,
+      grid: { lr: lrGrid },
+      seeds: lrGridSeeds,
+      hyper: { ...m.hyper, ...grid },
+      schedule: { lr: schedInvSqrt },
     });
     lrStoch[m.key] = lrGrid.map((_, i) => median(st2.finalX.subarray(i * lrGridSeeds, (i + 1) * lrGridSeeds)));
   }
@@ -232,7 +266,14 @@ export async function reddiExperiment(config: ReddiConfig = reddiConfig()): Prom
  * gradient (the EMA m_t preserves the period's sum), i.e. between T₀ and T (inside the box):
  * x_T − x_{T₀} = −2α·ḡ/√v*·(√T − √T₀) for α_t = α/√t.
  */
-export function amsgradOnlineDrift(opts: { large?: number; small?: number; period?: number; b2: number; lr: number; vmax?: number }) {
+export function amsgradOnlineDrift(opts: {
+  large?: number;
+  small?: number;
+  period?: number;
+  b2: number;
+  lr: number;
+  vmax?: number;
+}) {
   const { large: L = 1010, small: s = 10, period: P = 101, b2, lr } = opts;
   const vStar = (b2 * (1 - b2 ** (P - 1)) * s * s + (1 - b2) * L * L) / (1 - b2 ** P);
   const vmax = opts.vmax ?? vStar;
@@ -275,7 +316,8 @@ export function reddiClaims(r: ReddiResult): ClaimCheck[] {
     text:
       "Reddi et al.: AMSGrad heads to the optimum x = −1 (online: x_T < 0 and decreasing over the last decade of steps; " +
       "stochastic: the median turns around — x_T at least 0.1 below its peak — and ends below Adam's)",
-    passed: fin("amsgrad") < 0 && fin("amsgrad") < onQ && med("amsgrad") < med("adam") && med("amsgrad") <= stPeak - 0.1,
+    passed:
+      fin("amsgrad") < 0 && fin("amsgrad") < onQ && med("amsgrad") < med("adam") && med("amsgrad") <= stPeak - 0.1,
     details:
       `online x_{T/10} = ${fmt(onQ)} → x_T = ${fmt(fin("amsgrad"))}; stochastic median peak ${fmt(stPeak)} → x_T ${fmt(med("amsgrad"))} ` +
       `(Adam ${fmt(med("adam"))})`,
@@ -307,7 +349,9 @@ export function reddiClaims(r: ReddiResult): ClaimCheck[] {
 }
 
 /** Where each method ends (the figure's "report where AdaBelief and ADOPT end"), as table rows. */
-export function reddiEndpoints(r: ReddiResult): { method: string; online: number; stochasticMedian: number; stochasticLo: number; stochasticHi: number }[] {
+export function reddiEndpoints(
+  r: ReddiResult,
+): { method: string; online: number; stochasticMedian: number; stochasticLo: number; stochasticHi: number }[] {
   const last = r.steps.length - 1;
   return r.methods.map(({ key, label }) => ({
     method: label,
@@ -383,8 +427,13 @@ export async function adoptToyExperiment(config: AdoptToyConfig = adoptToyConfig
     for (const k of ks) {
       const res = await logTrajectories(
         {
-          landscape: adoptToy({ k }), optimizer: m.rule, init: [0], grid: { b2: b2s }, seeds,
-          hyper: { ...m.hyper, lr, b1 }, schedule: { lr: (count) => 1 / Math.sqrt(1 + a * count) }, // count = t − 1
+          landscape: adoptToy({ k }),
+          optimizer: m.rule,
+          init: [0],
+          grid: { b2: b2s },
+          seeds,
+          hyper: { ...m.hyper, lr, b1 },
+          schedule: { lr: (count) => 1 / Math.sqrt(1 + a * count) }, // count = t − 1
         },
         T,
         points,
@@ -394,7 +443,14 @@ export async function adoptToyExperiment(config: AdoptToyConfig = adoptToyConfig
       final[m.key][k] = b2s.map((_, i) => Array.from(res.result.finalX.subarray(i * seeds, (i + 1) * seeds)));
     }
   }
-  return { config, methods: methods.map(({ key, label }) => ({ key, label })), steps, trajectories, final, seconds: (performance.now() - start) / 1000 };
+  return {
+    config,
+    methods: methods.map(({ key, label }) => ({ key, label })),
+    steps,
+    trajectories,
+    final,
+    seconds: (performance.now() - start) / 1000,
+  };
 }
 
 /** The claims of figure 2, checked on an `AdoptToyResult`. */
@@ -410,8 +466,10 @@ export function adoptToyClaims(r: AdoptToyResult): ClaimCheck[] {
     details: small.map((c) => `k=${c.k} β₂=${c.b2}: ${fmt(medF("adam", c.k, c.i))}`).join("; "),
   });
   const big = cells.filter((c) => c.b2 >= 0.9);
-  const kLo = Math.min(...ks), kHi = Math.max(...ks);
-  const bigLo = big.find((c) => c.k === kLo)!, bigHi = big.find((c) => c.k === kHi)!;
+  const kLo = Math.min(...ks),
+    kHi = Math.max(...ks);
+  const bigLo = big.find((c) => c.k === kLo)!,
+    bigHi = big.find((c) => c.k === kHi)!;
   out.push({
     text: `Taniguchi et al.: with β₂ = ${bigLo.b2} Adam converges for k = ${kLo} (median θ_T ≤ −0.9) but fails for the larger k = ${kHi} (median θ_T > 0)`,
     passed: medF("adam", kLo, bigLo.i) <= -0.9 && medF("adam", kHi, bigHi.i) > 0,
@@ -419,7 +477,8 @@ export function adoptToyClaims(r: AdoptToyResult): ClaimCheck[] {
   });
   // ADOPT: converged (≤ −0.9) for the small k; for the large k the slowest cell (β₂ near 1) has
   // not arrived by T — see `adoptToyDrift` — so there it is checked against the other methods.
-  const lowCells = cells.filter((c) => c.k === kLo), highCells = cells.filter((c) => c.k !== kLo);
+  const lowCells = cells.filter((c) => c.k === kLo),
+    highCells = cells.filter((c) => c.k !== kLo);
   out.push({
     text:
       `Taniguchi et al.: ADOPT converges for every β₂ — for k = ${kLo} its median θ_T ≤ −0.9 at every β₂; ` +
@@ -428,7 +487,12 @@ export function adoptToyClaims(r: AdoptToyResult): ClaimCheck[] {
       lowCells.every((c) => medF("adopt", c.k, c.i) <= -0.9) &&
       highCells.every((c) => medF("adopt", c.k, c.i) < Math.min(medF("adam", c.k, c.i), medF("amsgrad", c.k, c.i))),
     details:
-      cells.map((c) => `k=${c.k} β₂=${c.b2}: ADOPT ${fmt(medF("adopt", c.k, c.i))} (Adam ${fmt(medF("adam", c.k, c.i))}, AMSGrad ${fmt(medF("amsgrad", c.k, c.i))})`).join("; ") +
+      cells
+        .map(
+          (c) =>
+            `k=${c.k} β₂=${c.b2}: ADOPT ${fmt(medF("adopt", c.k, c.i))} (Adam ${fmt(medF("adam", c.k, c.i))}, AMSGrad ${fmt(medF("amsgrad", c.k, c.i))})`,
+        )
+        .join("; ") +
       `; mean-drift estimate for k=${kHi}, β₂→1: θ_T ≈ ${fmt(adoptToyDrift({ k: kHi, lr: r.config.lr, steps: r.config.steps }))}`,
   });
   // AMSGrad: slower than ADOPT — it reaches θ ≤ −0.5 (median) later than ADOPT, or neither does.
@@ -437,11 +501,14 @@ export function adoptToyClaims(r: AdoptToyResult): ClaimCheck[] {
     const j = firstCrossing(r.trajectories[m][c.k][c.i].median, -0.5);
     return j < 0 ? Infinity : r.steps[j];
   };
-  const slower = (c: { k: number; i: number }) => cross("amsgrad", c) > cross("adopt", c) || (cross("amsgrad", c) === Infinity && cross("adopt", c) === Infinity);
+  const slower = (c: { k: number; i: number }) =>
+    cross("amsgrad", c) > cross("adopt", c) || (cross("amsgrad", c) === Infinity && cross("adopt", c) === Infinity);
   out.push({
     text: "Taniguchi et al.: AMSGrad is slow — in every (k, β₂) cell its median θ reaches −0.5 later than ADOPT's (or neither does within T)",
     passed: cells.every(slower),
-    details: cells.map((c) => `k=${c.k} β₂=${c.b2}: AMSGrad ${cross("amsgrad", c)}, ADOPT ${cross("adopt", c)}`).join("; "),
+    details: cells
+      .map((c) => `k=${c.k} β₂=${c.b2}: AMSGrad ${cross("amsgrad", c)}, ADOPT ${cross("adopt", c)}`)
+      .join("; "),
   });
   return out;
 }
@@ -474,7 +541,9 @@ export interface VariantsConfig {
 /** Figure 3's setup: the online problem of figure 1 with the same β's, α and horizon. */
 export function variantsConfig(quick = quickMode()): VariantsConfig {
   const epsGrid = Array.from({ length: 29 }, (_, i) => 10 ** (-8 + i / 2)); // 1e-8 … 1e6
-  return quick ? { steps: 200_000, lr: 0.1, b1: 0.9, b2: 0.99, epsGrid, points: 100 } : { steps: 2_000_000, lr: 0.1, b1: 0.9, b2: 0.99, epsGrid, points: 200 };
+  return quick
+    ? { steps: 200_000, lr: 0.1, b1: 0.9, b2: 0.99, epsGrid, points: 100 }
+    : { steps: 2_000_000, lr: 0.1, b1: 0.9, b2: 0.99, epsGrid, points: 200 };
 }
 
 /** The ε placements libraries use (Kingma & Ba / PyTorch / optax: outside; optax eps_root-style: inside; Keras/tf: ε̂). */
@@ -486,9 +555,21 @@ export const EPS_PLACEMENTS: { key: AdamEps; label: string }[] = [
 
 /** The AMSGrad maximum variants: over raw v (PyTorch), over bias-corrected v̂ (optax), and the paper's (no correction). */
 export const AMSGRAD_VARIANTS: { key: string; label: string; rule: () => ElementwiseRule }[] = [
-  { key: "paper", label: "no bias correction (Reddi et al. Alg. 2)", rule: () => amsgradRule({ biasCorrection: false }) },
-  { key: "beforeCorrection", label: "max of raw v, then corrected (PyTorch)", rule: () => amsgradRule({ amsgradMax: "beforeCorrection" }) },
-  { key: "afterCorrection", label: "max of corrected v̂ (optax)", rule: () => amsgradRule({ amsgradMax: "afterCorrection" }) },
+  {
+    key: "paper",
+    label: "no bias correction (Reddi et al. Alg. 2)",
+    rule: () => amsgradRule({ biasCorrection: false }),
+  },
+  {
+    key: "beforeCorrection",
+    label: "max of raw v, then corrected (PyTorch)",
+    rule: () => amsgradRule({ amsgradMax: "beforeCorrection" }),
+  },
+  {
+    key: "afterCorrection",
+    label: "max of corrected v̂ (optax)",
+    rule: () => amsgradRule({ amsgradMax: "afterCorrection" }),
+  },
 ];
 
 export interface VariantsResult {
@@ -511,7 +592,13 @@ export async function variantsExperiment(config: VariantsConfig = variantsConfig
   const base = { landscape, init: [0], schedule: { lr: schedInvSqrt } };
   const final: Record<string, number[]> = {};
   for (const p of EPS_PLACEMENTS) {
-    const r = await runSweep({ ...base, optimizer: adamRule({ epsPlacement: p.key }), steps: T, grid: { eps: epsGrid }, hyper: { lr, b1, b2 } });
+    const r = await runSweep({
+      ...base,
+      optimizer: adamRule({ epsPlacement: p.key }),
+      steps: T,
+      grid: { eps: epsGrid },
+      hyper: { lr, b1, b2 },
+    });
     final[p.key] = Array.from(r.finalX);
   }
   let steps: number[] = [];
@@ -523,7 +610,14 @@ export async function variantsExperiment(config: VariantsConfig = variantsConfig
   const adamBias = { corrected: await traj(adamRule()), uncorrected: await traj(adamRule({ biasCorrection: false })) };
   const amsgrad: Record<string, number[]> = {};
   for (const v of AMSGRAD_VARIANTS) amsgrad[v.key] = await traj(v.rule());
-  return { config, eps: { eps: epsGrid, final }, steps, adamBias, amsgrad, seconds: (performance.now() - start) / 1000 };
+  return {
+    config,
+    eps: { eps: epsGrid, final },
+    steps,
+    adamBias,
+    amsgrad,
+    seconds: (performance.now() - start) / 1000,
+  };
 }
 
 /** The claims of figure 3, checked on a `VariantsResult`. */
@@ -577,7 +671,9 @@ export function variantsClaims(r: VariantsResult): ClaimCheck[] {
       "Where AMSGrad takes its max changes its speed, as predicted: the drift x_T − x_{T/10} is −2α·ḡ/√v̂max·(√T − √(T/10)) within 15%, " +
       "with v̂max = v* for the max of raw v (and the paper's form) and v̂max = 1010² for the max of corrected v̂ (≈ 8× slower)",
     passed: rows.every(({ k, pred }) => Math.abs(disp(k) - pred) <= 0.15 * Math.abs(pred)),
-    details: rows.map(({ k, pred }) => `${k}: measured ${fmt(disp(k), 4)}, predicted ${fmt(pred, 4)}`).join("; ") + `; √(1010²/v*) = ${fmt(Math.sqrt((1010 * 1010) / before.vStar), 2)}`,
+    details:
+      rows.map(({ k, pred }) => `${k}: measured ${fmt(disp(k), 4)}, predicted ${fmt(pred, 4)}`).join("; ") +
+      `; √(1010²/v*) = ${fmt(Math.sqrt((1010 * 1010) / before.vStar), 2)}`,
   });
   return out;
 }
@@ -632,34 +728,95 @@ function gridLayout(opts: {
   for (let i = 0; i < opts.rows * opts.cols; i++) {
     const xs = opts.x[i] ?? opts.x[opts.x.length - 1];
     const ys = opts.y[i] ?? opts.y[opts.y.length - 1];
-    layout[`xaxis${ax(i)}`] = { title: { text: xs.title }, type: xs.category ? "category" : xs.log ? "log" : "linear", ...(xs.range ? { range: xs.range } : {}) };
-    layout[`yaxis${ax(i)}`] = { title: { text: ys.title }, type: ys.log ? "log" : "linear", ...(ys.range ? { range: ys.range } : {}) };
+    layout[`xaxis${ax(i)}`] = {
+      title: { text: xs.title },
+      type: xs.category ? "category" : xs.log ? "log" : "linear",
+      ...(xs.range ? { range: xs.range } : {}),
+    };
+    layout[`yaxis${ax(i)}`] = {
+      title: { text: ys.title },
+      type: ys.log ? "log" : "linear",
+      ...(ys.range ? { range: ys.range } : {}),
+    };
     (layout.annotations as unknown[]).push({
-      text: opts.titles[i] ?? "", showarrow: false, xref: `x${ax(i)} domain`, yref: `y${ax(i)} domain`, x: 0.5, y: 1.12, font: { size: 13 },
+      text: opts.titles[i] ?? "",
+      showarrow: false,
+      xref: `x${ax(i)} domain`,
+      yref: `y${ax(i)} domain`,
+      x: 0.5,
+      y: 1.12,
+      font: { size: 13 },
     });
   }
   return layout;
 }
 
 /** A median line and its quartile band on subplot i (step 0 dropped for the log axis). */
-function bandTraces(steps: number[], b: Band, name: string, color: string, i: number, showlegend: boolean): Record<string, unknown>[] {
-  const idx = steps.map((s, j) => [s, j]).filter(([s]) => s > 0).map(([, j]) => j);
+function bandTraces(
+  steps: number[],
+  b: Band,
+  name: string,
+  color: string,
+  i: number,
+  showlegend: boolean,
+): Record<string, unknown>[] {
+  const idx = steps
+    .map((s, j) => [s, j])
+    .filter(([s]) => s > 0)
+    .map(([, j]) => j);
   const xs = idx.map((j) => steps[j]);
   return [
     {
-      x: [...xs, ...[...xs].reverse()], y: [...idx.map((j) => b.hi[j]), ...[...idx].reverse().map((j) => b.lo[j])],
-      type: "scatter", mode: "lines", fill: "toself", fillcolor: rgba(color, 0.18), line: { width: 0 }, hoverinfo: "skip",
-      showlegend: false, legendgroup: name, xaxis: `x${ax(i)}`, yaxis: `y${ax(i)}`,
+      x: [...xs, ...[...xs].reverse()],
+      y: [...idx.map((j) => b.hi[j]), ...[...idx].reverse().map((j) => b.lo[j])],
+      type: "scatter",
+      mode: "lines",
+      fill: "toself",
+      fillcolor: rgba(color, 0.18),
+      line: { width: 0 },
+      hoverinfo: "skip",
+      showlegend: false,
+      legendgroup: name,
+      xaxis: `x${ax(i)}`,
+      yaxis: `y${ax(i)}`,
     },
-    { x: xs, y: idx.map((j) => b.median[j]), type: "scatter", mode: "lines", name, line: { color, width: 2 }, legendgroup: name, showlegend, xaxis: `x${ax(i)}`, yaxis: `y${ax(i)}` },
+    {
+      x: xs,
+      y: idx.map((j) => b.median[j]),
+      type: "scatter",
+      mode: "lines",
+      name,
+      line: { color, width: 2 },
+      legendgroup: name,
+      showlegend,
+      xaxis: `x${ax(i)}`,
+      yaxis: `y${ax(i)}`,
+    },
   ];
 }
 
-function lineTrace(xs: number[], ys: number[], name: string, color: string, i: number, showlegend: boolean, extra: Record<string, unknown> = {}): Record<string, unknown> {
+function lineTrace(
+  xs: number[],
+  ys: number[],
+  name: string,
+  color: string,
+  i: number,
+  showlegend: boolean,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   const keep = xs.map((x, j) => j).filter((j) => xs[j] > 0);
   return {
-    x: keep.map((j) => xs[j]), y: keep.map((j) => ys[j]), type: "scatter", mode: "lines", name, legendgroup: name, showlegend,
-    line: { color, width: 2 }, xaxis: `x${ax(i)}`, yaxis: `y${ax(i)}`, ...extra,
+    x: keep.map((j) => xs[j]),
+    y: keep.map((j) => ys[j]),
+    type: "scatter",
+    mode: "lines",
+    name,
+    legendgroup: name,
+    showlegend,
+    line: { color, width: 2 },
+    xaxis: `x${ax(i)}`,
+    yaxis: `y${ax(i)}`,
+    ...extra,
   };
 }
 
@@ -671,16 +828,30 @@ export function reddiFigure(r: ReddiResult): FigureSpec {
     data.push(lineTrace(r.steps, r.online[key], label, c, 0, true));
     data.push(...bandTraces(r.steps, r.stochastic[key], label, c, 1, false));
     data.push(lineTrace(r.lrSweep.lr, r.lrSweep.online[key], label, c, 2, false, { mode: "lines+markers" }));
-    data.push(lineTrace(r.lrSweep.lr, r.lrSweep.stochastic[key], label, c, 2, false, { mode: "lines+markers", line: { color: c, width: 2, dash: "dot" } }));
+    data.push(
+      lineTrace(r.lrSweep.lr, r.lrSweep.stochastic[key], label, c, 2, false, {
+        mode: "lines+markers",
+        line: { color: c, width: 2, dash: "dot" },
+      }),
+    );
   }
   const y = { title: "x", range: [-1.05, 1.05] as [number, number] };
   return {
     data,
     layout: gridLayout({
       title: `Reddi et al.'s problems, x ∈ [−1, 1]: β₁ = ${r.config.b1}, β₂ = ${r.config.b2}, α_t = ${r.config.lr}/√t, T = ${r.config.steps.toLocaleString("en-US")}`,
-      rows: 1, cols: 3,
-      titles: ["online: x_t", `stochastic: median, quartiles (${r.config.seeds} seeds)`, "x_T vs α (dotted: stochastic)"],
-      x: [{ title: "step t", log: true }, { title: "step t", log: true }, { title: "α", log: true }],
+      rows: 1,
+      cols: 3,
+      titles: [
+        "online: x_t",
+        `stochastic: median, quartiles (${r.config.seeds} seeds)`,
+        "x_T vs α (dotted: stochastic)",
+      ],
+      x: [
+        { title: "step t", log: true },
+        { title: "step t", log: true },
+        { title: "α", log: true },
+      ],
       y: [y, y, y],
       height: 430,
     }),
@@ -692,16 +863,21 @@ export function adoptToyTrajectoryFigure(r: AdoptToyResult): FigureSpec {
   const { ks, b2s } = r.config;
   const data: Record<string, unknown>[] = [];
   const titles: string[] = [];
-  ks.forEach((k, row) => b2s.forEach((b2, col) => {
-    const i = row * b2s.length + col;
-    titles.push(`k = ${k}, β₂ = ${b2}`);
-    for (const { key, label } of r.methods) data.push(...bandTraces(r.steps, r.trajectories[key][k][col], label, COLORS[key], i, i === 0));
-  }));
+  ks.forEach((k, row) =>
+    b2s.forEach((b2, col) => {
+      const i = row * b2s.length + col;
+      titles.push(`k = ${k}, β₂ = ${b2}`);
+      for (const { key, label } of r.methods)
+        data.push(...bandTraces(r.steps, r.trajectories[key][k][col], label, COLORS[key], i, i === 0));
+    }),
+  );
   return {
     data,
     layout: gridLayout({
       title: `ADOPT's toy (gradient k² w.p. 1/k, else −k): β₁ = ${r.config.b1}, α_t = ${r.config.lr}/√(1 + ${r.config.lr}(t−1)); median, quartiles over ${r.config.seeds} seeds`,
-      rows: ks.length, cols: b2s.length, titles,
+      rows: ks.length,
+      cols: b2s.length,
+      titles,
       x: [{ title: "step t", log: true }],
       y: [{ title: "θ", range: [-1.05, 1.05] }],
       height: 340 * ks.length,
@@ -718,9 +894,22 @@ export function adoptToyFinalFigure(r: AdoptToyResult): FigureSpec {
       const fin = r.final[key][k];
       const med = fin.map((f) => median(f));
       data.push({
-        x: b2s.map(String), y: med, type: "scatter", mode: "lines+markers", name: label, legendgroup: label, showlegend: i === 0,
-        line: { color: COLORS[key], width: 2 }, xaxis: `x${ax(i)}`, yaxis: `y${ax(i)}`,
-        error_y: { type: "data", symmetric: false, array: fin.map((f, j) => quantile(f, 0.75) - med[j]), arrayminus: fin.map((f, j) => med[j] - quantile(f, 0.25)) },
+        x: b2s.map(String),
+        y: med,
+        type: "scatter",
+        mode: "lines+markers",
+        name: label,
+        legendgroup: label,
+        showlegend: i === 0,
+        line: { color: COLORS[key], width: 2 },
+        xaxis: `x${ax(i)}`,
+        yaxis: `y${ax(i)}`,
+        error_y: {
+          type: "data",
+          symmetric: false,
+          array: fin.map((f, j) => quantile(f, 0.75) - med[j]),
+          arrayminus: fin.map((f, j) => med[j] - quantile(f, 0.25)),
+        },
       });
     }
   });
@@ -728,8 +917,12 @@ export function adoptToyFinalFigure(r: AdoptToyResult): FigureSpec {
     data,
     layout: gridLayout({
       title: `ADOPT's toy: θ after T = ${r.config.steps.toLocaleString("en-US")} steps (median, quartiles)`,
-      rows: 1, cols: ks.length, titles: ks.map((k) => `k = ${k}`),
-      x: [{ title: "β₂", category: true }], y: [{ title: "θ_T", range: [-1.05, 1.05] }], height: 420,
+      rows: 1,
+      cols: ks.length,
+      titles: ks.map((k) => `k = ${k}`),
+      x: [{ title: "β₂", category: true }],
+      y: [{ title: "θ_T", range: [-1.05, 1.05] }],
+      height: 420,
     }),
   };
 }
@@ -737,28 +930,66 @@ export function adoptToyFinalFigure(r: AdoptToyResult): FigureSpec {
 /** Figure 3: final x vs ε per placement; AMSGrad variants with the predicted drift; Adam with/without bias correction. */
 export function variantsFigure(r: VariantsResult): FigureSpec {
   const data: Record<string, unknown>[] = [];
-  for (const p of EPS_PLACEMENTS) data.push(lineTrace(r.eps.eps, r.eps.final[p.key], p.label, COLORS[p.key], 0, true, { mode: "lines+markers" }));
-  const T = r.config.steps, T0 = Math.max(1, Math.floor(T / 10));
+  for (const p of EPS_PLACEMENTS)
+    data.push(lineTrace(r.eps.eps, r.eps.final[p.key], p.label, COLORS[p.key], 0, true, { mode: "lines+markers" }));
+  const T = r.config.steps,
+    T0 = Math.max(1, Math.floor(T / 10));
   for (const v of AMSGRAD_VARIANTS) {
-    data.push(lineTrace(r.steps, r.amsgrad[v.key], `AMSGrad: ${v.label}`, COLORS[v.key], 1, true, v.key === "paper" ? { line: { color: COLORS[v.key], width: 4, dash: "dot" } } : {}));
+    data.push(
+      lineTrace(
+        r.steps,
+        r.amsgrad[v.key],
+        `AMSGrad: ${v.label}`,
+        COLORS[v.key],
+        1,
+        true,
+        v.key === "paper" ? { line: { color: COLORS[v.key], width: 4, dash: "dot" } } : {},
+      ),
+    );
   }
   // Predicted drift from T/10 on (dashed black), for the two values of v̂max.
-  for (const [vmax, key] of [[undefined, "beforeCorrection"], [1010 * 1010, "afterCorrection"]] as const) {
+  for (const [vmax, key] of [
+    [undefined, "beforeCorrection"],
+    [1010 * 1010, "afterCorrection"],
+  ] as const) {
     const d = amsgradOnlineDrift({ b2: r.config.b2, lr: r.config.lr, vmax });
     const x0 = atStep(r.steps, r.amsgrad[key], T0);
     const ts = r.steps.filter((s) => s >= T0);
-    data.push(lineTrace(ts, ts.map((s) => x0 + d.displacement(T0, s)), "closed-form drift", "#000000", 1, key === "beforeCorrection", { line: { color: "#000000", width: 1.5, dash: "dash" } }));
+    data.push(
+      lineTrace(
+        ts,
+        ts.map((s) => x0 + d.displacement(T0, s)),
+        "closed-form drift",
+        "#000000",
+        1,
+        key === "beforeCorrection",
+        { line: { color: "#000000", width: 1.5, dash: "dash" } },
+      ),
+    );
   }
   data.push(lineTrace(r.steps, r.adamBias.corrected, "Adam, bias-corrected", COLORS.corrected, 2, true));
-  data.push(lineTrace(r.steps, r.adamBias.uncorrected, "Adam, no bias correction", "#ff9896", 2, true, { line: { color: "#ff9896", width: 3, dash: "dot" } }));
+  data.push(
+    lineTrace(r.steps, r.adamBias.uncorrected, "Adam, no bias correction", "#ff9896", 2, true, {
+      line: { color: "#ff9896", width: 3, dash: "dot" },
+    }),
+  );
   return {
     data,
     layout: gridLayout({
       title: `Library variants, Reddi et al.'s online problem: β₁ = ${r.config.b1}, β₂ = ${r.config.b2}, α_t = ${r.config.lr}/√t, T = ${T.toLocaleString("en-US")}`,
-      rows: 1, cols: 3,
+      rows: 1,
+      cols: 3,
       titles: ["Adam: x_T vs ε, by where ε goes", "AMSGrad: where the max is taken", "Adam: bias correction"],
-      x: [{ title: "ε", log: true }, { title: "step t", log: true }, { title: "step t", log: true }],
-      y: [{ title: "x_T", range: [-1.05, 1.05] }, { title: "x", range: [-1.05, 1.05] }, { title: "x", range: [-1.05, 1.05] }],
+      x: [
+        { title: "ε", log: true },
+        { title: "step t", log: true },
+        { title: "step t", log: true },
+      ],
+      y: [
+        { title: "x_T", range: [-1.05, 1.05] },
+        { title: "x", range: [-1.05, 1.05] },
+        { title: "x", range: [-1.05, 1.05] },
+      ],
       height: 470,
     }),
   };

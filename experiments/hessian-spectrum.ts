@@ -52,7 +52,8 @@ export { logLogSlope, median, medianBand, quantile, quickMode, type Band, type C
 // ---------------------------------------------------------------------------------------------
 // Shared helpers
 
-const fmt = (v: number, d = 3) => (Number.isFinite(v) ? (Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(d) : v.toExponential(2)) : String(v));
+const fmt = (v: number, d = 3) =>
+  Number.isFinite(v) ? (Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(d) : v.toExponential(2)) : String(v);
 
 function dotF(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;
@@ -61,7 +62,8 @@ function dotF(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 function assertKnown(what: string, opts: object, known: readonly string[]): void {
-  for (const k of Object.keys(opts)) if (!known.includes(k)) throw new Error(`${what}: unknown option "${k}" (known: ${known.join(", ")})`);
+  for (const k of Object.keys(opts))
+    if (!known.includes(k)) throw new Error(`${what}: unknown option "${k}" (known: ${known.join(", ")})`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -95,14 +97,21 @@ export class TanhMlp64 {
     readonly h: number,
     readonly k: number,
   ) {
-    for (const [name, v] of [["n", n], ["d", d], ["h", h], ["k", k]] as const) {
+    for (const [name, v] of [
+      ["n", n],
+      ["d", d],
+      ["h", h],
+      ["k", k],
+    ] as const) {
       if (!Number.isInteger(v) || v < 1) throw new Error(`TanhMlp64: ${name} must be a positive integer, got ${v}`);
     }
     if (k < 2) throw new Error(`TanhMlp64: k must be ≥ 2 classes, got ${k}`);
     if (x.length !== n * d) throw new Error(`TanhMlp64: x has ${x.length} entries, expected n·d = ${n * d}`);
     if (y.length !== n) throw new Error(`TanhMlp64: y has ${y.length} labels, expected n = ${n}`);
-    for (let i = 0; i < n; i++) if (!(y[i] >= 0 && y[i] < k)) throw new Error(`TanhMlp64: label ${y[i]} at example ${i} is outside [0, ${k})`);
-    for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) throw new Error(`TanhMlp64: x[${i}] = ${x[i]} is not finite`);
+    for (let i = 0; i < n; i++)
+      if (!(y[i] >= 0 && y[i] < k)) throw new Error(`TanhMlp64: label ${y[i]} at example ${i} is outside [0, ${k})`);
+    for (let i = 0; i < x.length; i++)
+      if (!Number.isFinite(x[i])) throw new Error(`TanhMlp64: x[${i}] = ${x[i]} is not finite`);
     this.oB1 = 0;
     this.oW1 = h;
     this.oB2 = h + d * h;
@@ -111,14 +120,17 @@ export class TanhMlp64 {
   }
 
   private check(theta: Float64Array, who: string): void {
-    if (theta.length !== this.size) throw new Error(`TanhMlp64.${who}: θ has length ${theta.length}, the network has ${this.size} parameters`);
+    if (theta.length !== this.size)
+      throw new Error(`TanhMlp64.${who}: θ has length ${theta.length}, the network has ${this.size} parameters`);
   }
 
   /** Number of examples in the batch `idx` (all n when absent), after checking the indices. */
   private batchSize(idx?: ArrayLike<number>): number {
     if (idx === undefined) return this.n;
     if (idx.length === 0) throw new Error("TanhMlp64: empty batch");
-    for (let j = 0; j < idx.length; j++) if (!(Number.isInteger(idx[j]) && idx[j] >= 0 && idx[j] < this.n)) throw new Error(`TanhMlp64: batch index ${idx[j]} is outside [0, ${this.n})`);
+    for (let j = 0; j < idx.length; j++)
+      if (!(Number.isInteger(idx[j]) && idx[j] >= 0 && idx[j] < this.n))
+        throw new Error(`TanhMlp64: batch index ${idx[j]} is outside [0, ${this.n})`);
     return idx.length;
   }
 
@@ -149,7 +161,8 @@ export class TanhMlp64 {
   loss(theta: Float64Array, idx?: ArrayLike<number>): number {
     this.check(theta, "loss");
     const m = this.batchSize(idx);
-    const z = new Float64Array(this.h), p = new Float64Array(this.k);
+    const z = new Float64Array(this.h),
+      p = new Float64Array(this.k);
     let s = 0;
     for (let j = 0; j < m; j++) s += this.forward(theta, idx ? idx[j] : j, z, p);
     return s / m;
@@ -159,7 +172,8 @@ export class TanhMlp64 {
   accuracy(theta: Float64Array, idx?: ArrayLike<number>): number {
     this.check(theta, "accuracy");
     const m = this.batchSize(idx);
-    const z = new Float64Array(this.h), p = new Float64Array(this.k);
+    const z = new Float64Array(this.h),
+      p = new Float64Array(this.k);
     let right = 0;
     for (let j = 0; j < m; j++) {
       const i = idx ? idx[j] : j;
@@ -178,7 +192,8 @@ export class TanhMlp64 {
 
   /** H(θ) v, the exact Hessian of L over the batch `idx` times v. */
   hvp(theta: Float64Array, v: Float64Array, idx?: ArrayLike<number>): Float64Array {
-    if (v.length !== this.size) throw new Error(`TanhMlp64.hvp: v has length ${v.length}, the network has ${this.size} parameters`);
+    if (v.length !== this.size)
+      throw new Error(`TanhMlp64.hvp: v has length ${v.length}, the network has ${this.size} parameters`);
     return this.gradAndHvp(theta, v, idx).hv!;
   }
 
@@ -190,15 +205,27 @@ export class TanhMlp64 {
    *   R{δz} = R{δo} W₂ᵀ + δo V₂ᵀ, R{δa} = R{δz} ⊙ (1 − z²) − 2 δz ⊙ z ⊙ R{z},
    *   R{∇W₁} = xᵀR{δa}, R{∇b₁} = R{δa}; and H v = R{∇L}.
    */
-  private gradAndHvp(theta: Float64Array, v: Float64Array | undefined, idx?: ArrayLike<number>): { g: Float64Array; hv?: Float64Array } {
+  private gradAndHvp(
+    theta: Float64Array,
+    v: Float64Array | undefined,
+    idx?: ArrayLike<number>,
+  ): { g: Float64Array; hv?: Float64Array } {
     // With v only H v is accumulated (the backward quantities δo, δz are still needed by the R-pass).
     this.check(theta, v ? "hvp" : "grad");
     const { d, h, k, x } = this;
     const m = this.batchSize(idx);
     const g = new Float64Array(this.size);
     const hv = v ? new Float64Array(this.size) : undefined;
-    const z = new Float64Array(h), p = new Float64Array(k), dO = new Float64Array(k), dZ = new Float64Array(h), dA = new Float64Array(h);
-    const rA = new Float64Array(h), rZ = new Float64Array(h), rO = new Float64Array(k), rdO = new Float64Array(k), rdA = new Float64Array(h);
+    const z = new Float64Array(h),
+      p = new Float64Array(k),
+      dO = new Float64Array(k),
+      dZ = new Float64Array(h),
+      dA = new Float64Array(h);
+    const rA = new Float64Array(h),
+      rZ = new Float64Array(h),
+      rO = new Float64Array(k),
+      rdO = new Float64Array(k),
+      rdA = new Float64Array(h);
     const { oB1, oW1, oB2, oW2 } = this;
     for (let jj = 0; jj < m; jj++) {
       const i = idx ? idx[jj] : jj;
@@ -257,13 +284,20 @@ export class TanhMlp64 {
     this.check(theta, "hessian");
     const th = Float64Array.from(theta);
     const I = idx ? Int32Array.from(idx) : undefined;
-    return linearOperator(this.size, (v) => this.hvp(th, v, I), `Hessian of the tanh MLP [${this.d}, ${this.h}, ${this.k}]${I ? ` on a batch of ${I.length}` : ""} (d = ${this.size})`);
+    return linearOperator(
+      this.size,
+      (v) => this.hvp(th, v, I),
+      `Hessian of the tanh MLP [${this.d}, ${this.h}, ${this.k}]${I ? ` on a batch of ${I.length}` : ""} (d = ${this.size})`,
+    );
   }
 }
 
 /** Flat float64 θ from an `mlp` parameter tree [{ w, b }, { w, b }] in leaf order [b₁, W₁, b₂, W₂]. */
 export async function flattenMlpParams(params: LayerParams[]): Promise<Float64Array> {
-  if (!Array.isArray(params) || params.length !== 2) throw new Error(`flattenMlpParams: expected two layers [{ w, b }, { w, b }], got ${Array.isArray(params) ? params.length : typeof params}`);
+  if (!Array.isArray(params) || params.length !== 2)
+    throw new Error(
+      `flattenMlpParams: expected two layers [{ w, b }, { w, b }], got ${Array.isArray(params) ? params.length : typeof params}`,
+    );
   const parts: Float64Array[] = [];
   for (const layer of params) {
     if (!(layer.b instanceof tf.Tensor)) throw new Error("flattenMlpParams: every layer needs a bias b");
@@ -271,7 +305,10 @@ export async function flattenMlpParams(params: LayerParams[]): Promise<Float64Ar
   }
   const out = new Float64Array(parts.reduce((s, p) => s + p.length, 0));
   let o = 0;
-  for (const p of parts) (out.set(p, o), (o += p.length));
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 }
 
@@ -294,9 +331,19 @@ export interface NetConfig {
  * The k-cluster data set (`gaussianClusters`, seed `seed`) and a `TanhMlp64` on it, with the initial
  * θ of `mlp({ sizes: [d, h, k], activation: "tanh" }).init(seed)` (W ~ N(0, 1/fan-in), b = 0).
  */
-export async function clusterNetwork(cfg: NetConfig, seed: number): Promise<{ net: TanhMlp64; theta0: Float64Array; centers: number[][] }> {
+export async function clusterNetwork(
+  cfg: NetConfig,
+  seed: number,
+): Promise<{ net: TanhMlp64; theta0: Float64Array; centers: number[][] }> {
   assertKnown("clusterNetwork", cfg, ["classes", "hidden", "dim", "n", "std", "separation"]);
-  const data = gaussianClusters({ n: cfg.n, classes: cfg.classes, dim: cfg.dim, std: cfg.std, separation: cfg.separation, seed: 1000 + seed });
+  const data = gaussianClusters({
+    n: cfg.n,
+    classes: cfg.classes,
+    dim: cfg.dim,
+    std: cfg.std,
+    separation: cfg.separation,
+    seed: 1000 + seed,
+  });
   const x = Float64Array.from(await data.x.data());
   const y = Int32Array.from(await data.y.data());
   data.dispose();
@@ -329,25 +376,32 @@ export async function trainSgd(
 ): Promise<{ theta: Float64Array; loss: number[] }> {
   assertKnown("trainSgd", cfg, ["lr", "batchSize", "steps"]);
   if (!(cfg.lr > 0)) throw new Error(`trainSgd: lr must be > 0, got ${cfg.lr}`);
-  if (!Number.isInteger(cfg.batchSize) || cfg.batchSize < 1 || cfg.batchSize > net.n) throw new Error(`trainSgd: batchSize must be an integer in [1, ${net.n}], got ${cfg.batchSize}`);
-  if (!Number.isInteger(cfg.steps) || cfg.steps < 0) throw new Error(`trainSgd: steps must be an integer ≥ 0, got ${cfg.steps}`);
+  if (!Number.isInteger(cfg.batchSize) || cfg.batchSize < 1 || cfg.batchSize > net.n)
+    throw new Error(`trainSgd: batchSize must be an integer in [1, ${net.n}], got ${cfg.batchSize}`);
+  if (!Number.isInteger(cfg.steps) || cfg.steps < 0)
+    throw new Error(`trainSgd: steps must be an integer ≥ 0, got ${cfg.steps}`);
   const rng = new Rng(seed, 7);
   const theta = Float64Array.from(theta0);
   const marks = new Set(checkpoints);
   const loss: number[] = [];
-  let perm = rng.permutation(net.n), pos = 0;
+  let perm = rng.permutation(net.n),
+    pos = 0;
   for (let t = 0; t <= cfg.steps; t++) {
     if (marks.has(t)) {
       loss.push(net.loss(theta));
       if (onCheckpoint) await onCheckpoint(t, theta);
     }
     if (t === cfg.steps) break;
-    if (pos + cfg.batchSize > net.n) (perm = rng.permutation(net.n)), (pos = 0);
+    if (pos + cfg.batchSize > net.n) {
+      perm = rng.permutation(net.n);
+      pos = 0;
+    }
     const g = net.grad(theta, perm.subarray(pos, pos + cfg.batchSize));
     pos += cfg.batchSize;
     for (let j = 0; j < theta.length; j++) theta[j] -= cfg.lr * g[j];
   }
-  for (let j = 0; j < theta.length; j++) if (!Number.isFinite(theta[j])) throw new Error(`trainSgd: θ became non-finite (lr ${cfg.lr} too large?)`);
+  for (let j = 0; j < theta.length; j++)
+    if (!Number.isFinite(theta[j])) throw new Error(`trainSgd: θ became non-finite (lr ${cfg.lr} too large?)`);
   return { theta, loss };
 }
 
@@ -434,14 +488,38 @@ export interface BulkResult {
   /** per k, per seed: small network at init and trained */
   small: Record<number, { init: SpectrumSummary; trained: SpectrumSummary }[]>;
   /** per k (seed 0): the wider network, Lanczos top-(2k+1) and SLQ density */
-  wide: Record<number, { params: number; init: SpectrumSummary; trained: SpectrumSummary; density: { grid: number[]; init: number[]; trained: number[] }; residualMax: number }>;
+  wide: Record<
+    number,
+    {
+      params: number;
+      init: SpectrumSummary;
+      trained: SpectrumSummary;
+      density: { grid: number[]; init: number[]; trained: number[] };
+      residualMax: number;
+    }
+  >;
   /** per k (seed 0, trained small network): Lanczos and SLQ against the dense spectrum */
-  agreement: Record<number, { lanczosTop: number[]; denseTop: number[]; maxRelError: number; slqMoments: { k: number; slq: number; se: number; exact: number }[]; slqDensity: { grid: number[]; density: number[] } }>;
+  agreement: Record<
+    number,
+    {
+      lanczosTop: number[];
+      denseTop: number[];
+      maxRelError: number;
+      slqMoments: { k: number; slq: number; se: number; exact: number }[];
+      slqDensity: { grid: number[]; density: number[] };
+    }
+  >;
   params: Record<number, number>;
   seconds: number;
 }
 
-function summary(values: ArrayLike<number>, k: number, dense: boolean, loss: number, accuracy: number): SpectrumSummary {
+function summary(
+  values: ArrayLike<number>,
+  k: number,
+  dense: boolean,
+  loss: number,
+  accuracy: number,
+): SpectrumSummary {
   const desc = descending(values);
   const { ratios, gapAt } = outlierGap(desc, 2 * k);
   const lmax = desc[0];
@@ -459,12 +537,18 @@ function summary(values: ArrayLike<number>, k: number, dense: boolean, loss: num
 }
 
 /** Per-probe SLQ estimates of (1/d) tr(Hᵐ) with their standard error over probes. */
-function slqMomentWithError(r: { nodes: Float64Array[]; weights: Float64Array[] }, m: number): { mean: number; se: number } {
+function slqMomentWithError(
+  r: { nodes: Float64Array[]; weights: Float64Array[] },
+  m: number,
+): { mean: number; se: number } {
   return slqFunctionalWithError(r, (x) => x ** m);
 }
 
 /** SLQ estimate of (1/d) tr f(H) = (1/P) Σ_p Σ_j τ_pj f(θ_pj) and its standard error over the P probes. */
-function slqFunctionalWithError(r: { nodes: Float64Array[]; weights: Float64Array[] }, f: (x: number) => number): { mean: number; se: number } {
+function slqFunctionalWithError(
+  r: { nodes: Float64Array[]; weights: Float64Array[] },
+  f: (x: number) => number,
+): { mean: number; se: number } {
   const per = r.nodes.map((th, p) => th.reduce((s, x, j) => s + r.weights[p][j] * f(x), 0));
   const mean = per.reduce((a, b) => a + b, 0) / per.length;
   const sd = Math.sqrt(per.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, per.length - 1));
@@ -478,7 +562,10 @@ function slqFunctionalWithError(r: { nodes: Float64Array[]; weights: Float64Arra
  */
 export async function bulkExperiment(cfg: BulkConfig): Promise<BulkResult> {
   const t0 = Date.now();
-  const small: BulkResult["small"] = {}, wide: BulkResult["wide"] = {}, agreement: BulkResult["agreement"] = {}, params: Record<number, number> = {};
+  const small: BulkResult["small"] = {},
+    wide: BulkResult["wide"] = {},
+    agreement: BulkResult["agreement"] = {},
+    params: Record<number, number> = {};
   for (const k of cfg.ks) {
     small[k] = [];
     for (let seed = 0; seed < cfg.seeds; seed++) {
@@ -502,26 +589,51 @@ export async function bulkExperiment(cfg: BulkConfig): Promise<BulkResult> {
           const { mean, se } = slqMomentWithError(slq, m);
           return { k: m, slq: mean, se, exact: e1.values.reduce((s, x) => s + x ** m, 0) / P };
         });
-        agreement[k] = { lanczosTop: lz.values, denseTop, maxRelError, slqMoments, slqDensity: { grid: Array.from(slq.grid), density: Array.from(slq.density) } };
+        agreement[k] = {
+          lanczosTop: lz.values,
+          denseTop,
+          maxRelError,
+          slqMoments,
+          slqDensity: { grid: Array.from(slq.grid), density: Array.from(slq.density) },
+        };
         // The wider network: iterative methods only.
         const w = await clusterNetwork({ ...cfg.small, classes: k, hidden: cfg.wideHidden }, seed);
         const wt = (await trainSgd(w.net, w.theta0, cfg.sgd, seed)).theta;
         const out: Partial<Record<"init" | "trained", SpectrumSummary>> = {};
         const dens: number[][] = [];
-        let residualMax = 0, grid: number[] = [];
-        for (const [name, th] of [["init", w.theta0], ["trained", wt]] as const) {
+        let residualMax = 0,
+          grid: number[] = [];
+        for (const [name, th] of [
+          ["init", w.theta0],
+          ["trained", wt],
+        ] as const) {
           const wop = w.net.hessian(th);
-          const top = await lanczos(wop, { k: 2 * k + 1, maxIter: Math.max(cfg.lanczosSteps, 4 * k + 10), tol: 0, residuals: "estimate", seed: 1 });
+          const top = await lanczos(wop, {
+            k: 2 * k + 1,
+            maxIter: Math.max(cfg.lanczosSteps, 4 * k + 10),
+            tol: 0,
+            residuals: "estimate",
+            seed: 1,
+          });
           // Lanczos' residual estimates of the top k + 1 pairs, relative to λ_max.
-          residualMax = Math.max(residualMax, ...top.residuals.slice(0, k + 1).map((res) => res / Math.abs(top.values[0] || 1)));
+          residualMax = Math.max(
+            residualMax,
+            ...top.residuals.slice(0, k + 1).map((res) => res / Math.abs(top.values[0] || 1)),
+          );
           out[name] = summary(top.values, k, false, w.net.loss(th), w.net.accuracy(th));
           out[name]!.lambdaMin = NaN;
-          const sd = await spectralDensity(wop, { probes: cfg.wideSlqProbes, steps: cfg.slqSteps, seed: 3, gridSize: 400 });
+          const sd = await spectralDensity(wop, {
+            probes: cfg.wideSlqProbes,
+            steps: cfg.slqSteps,
+            seed: 3,
+            gridSize: 400,
+          });
           dens.push(Array.from(sd.density));
           if (name === "init") grid = Array.from(sd.grid);
           else {
             // Put both densities on one grid (the union range) for plotting.
-            const lo = Math.min(grid[0], sd.grid[0]), hi = Math.max(grid[grid.length - 1], sd.grid[sd.grid.length - 1]);
+            const lo = Math.min(grid[0], sd.grid[0]),
+              hi = Math.max(grid[grid.length - 1], sd.grid[sd.grid.length - 1]);
             const g = Array.from({ length: 400 }, (_, i) => lo + ((hi - lo) * i) / 399);
             const interp = (xs: ArrayLike<number>, ys: ArrayLike<number>) => g.map((t) => interpolate(xs, ys, t));
             dens[0] = interp(grid, dens[0]);
@@ -529,7 +641,13 @@ export async function bulkExperiment(cfg: BulkConfig): Promise<BulkResult> {
             grid = g;
           }
         }
-        wide[k] = { params: w.net.size, init: out.init!, trained: out.trained!, density: { grid, init: dens[0], trained: dens[1] }, residualMax };
+        wide[k] = {
+          params: w.net.size,
+          init: out.init!,
+          trained: out.trained!,
+          density: { grid, init: dens[0], trained: dens[1] },
+          residualMax,
+        };
       }
     }
   }
@@ -540,7 +658,8 @@ export async function bulkExperiment(cfg: BulkConfig): Promise<BulkResult> {
 function interpolate(xs: ArrayLike<number>, ys: ArrayLike<number>, t: number): number {
   const n = xs.length;
   if (t < xs[0] || t > xs[n - 1]) return 0;
-  let lo = 0, hi = n - 1;
+  let lo = 0,
+    hi = n - 1;
   while (hi - lo > 1) {
     const mid = (lo + hi) >> 1;
     if (xs[mid] <= t) lo = mid;
@@ -572,13 +691,23 @@ export function bulkClaims(r: BulkResult): ClaimCheck[] {
     out.push({
       text: `k = ${k}: Lanczos (${r.config.lanczosSteps} steps) reproduces the dense top-${k} eigenvalues within 1%, and SLQ's tr(H)/d and tr(H²)/d are within 3 standard errors of the exact values`,
       passed: a.maxRelError <= 0.01 && a.slqMoments.every((m) => Math.abs(m.slq - m.exact) <= 3 * m.se),
-      details: `max relative error of the top-${k} = ${a.maxRelError.toExponential(2)}; ` + a.slqMoments.map((m) => `tr(H^${m.k})/d: SLQ ${m.slq.toExponential(3)} ± ${m.se.toExponential(1)}, exact ${m.exact.toExponential(3)}`).join("; "),
+      details:
+        `max relative error of the top-${k} = ${a.maxRelError.toExponential(2)}; ` +
+        a.slqMoments
+          .map(
+            (m) =>
+              `tr(H^${m.k})/d: SLQ ${m.slq.toExponential(3)} ± ${m.se.toExponential(1)}, exact ${m.exact.toExponential(3)}`,
+          )
+          .join("; "),
     });
     const w = r.wide[k];
     out.push({
       text: `k = ${k}, wider network (${w.params} parameters, Lanczos only): the largest gap among the top ${2 * k} eigenvalues after training is at i = k or k − 1`,
       passed: w.trained.gapAt === k || w.trained.gapAt === k - 1,
-      details: `gap at i = ${w.trained.gapAt}, λ_k/λ_{k+1} = ${fmt(w.trained.ratioK, 2)}, λ_{k−1}/λ_k = ${fmt(w.trained.ratioKm1, 2)}; largest Lanczos residual estimate of the top k + 1 (relative to λ_max): ${w.residualMax.toExponential(1)}; top: [${w.trained.top.slice(0, k + 2).map((v) => fmt(v, 4)).join(", ")}]`,
+      details: `gap at i = ${w.trained.gapAt}, λ_k/λ_{k+1} = ${fmt(w.trained.ratioK, 2)}, λ_{k−1}/λ_k = ${fmt(w.trained.ratioKm1, 2)}; largest Lanczos residual estimate of the top k + 1 (relative to λ_max): ${w.residualMax.toExponential(1)}; top: [${w.trained.top
+        .slice(0, k + 2)
+        .map((v) => fmt(v, 4))
+        .join(", ")}]`,
     });
   }
   return out;
@@ -621,7 +750,8 @@ export function subspaceConfig(quick: boolean, lr?: number): SubspaceConfig {
  * ∈ [0, 1] (Gur-Ari et al. 2018, eq. 2; 1 = same subspace).
  */
 export function subspaceOverlap(U: readonly Float64Array[], V: readonly Float64Array[]): number {
-  if (U.length === 0 || U.length !== V.length) throw new Error(`subspaceOverlap: need two bases of the same positive size, got ${U.length} and ${V.length}`);
+  if (U.length === 0 || U.length !== V.length)
+    throw new Error(`subspaceOverlap: need two bases of the same positive size, got ${U.length} and ${V.length}`);
   let s = 0;
   for (const u of U) for (const v of V) s += dotF(u, v) ** 2;
   return s / U.length;
@@ -664,9 +794,28 @@ export interface SubspaceResult {
  */
 export async function subspaceExperiment(cfg: SubspaceConfig): Promise<SubspaceResult> {
   const t0 = Date.now();
-  assertKnown("subspaceExperiment", cfg, ["ks", "net", "sgd", "seeds", "checkpoints", "lanczosSteps", "minibatchProbes"]);
-  if (!Number.isInteger(cfg.minibatchProbes) || cfg.minibatchProbes < 1) throw new Error(`subspaceExperiment: minibatchProbes must be a positive integer, got ${cfg.minibatchProbes}`);
-  const res: SubspaceResult = { config: cfg, fraction: {}, fractionMinibatch: {}, lambdaMax: {}, overlapPrev: {}, overlapFinal: {}, loss: {}, baseline: {}, seconds: 0 };
+  assertKnown("subspaceExperiment", cfg, [
+    "ks",
+    "net",
+    "sgd",
+    "seeds",
+    "checkpoints",
+    "lanczosSteps",
+    "minibatchProbes",
+  ]);
+  if (!Number.isInteger(cfg.minibatchProbes) || cfg.minibatchProbes < 1)
+    throw new Error(`subspaceExperiment: minibatchProbes must be a positive integer, got ${cfg.minibatchProbes}`);
+  const res: SubspaceResult = {
+    config: cfg,
+    fraction: {},
+    fractionMinibatch: {},
+    lambdaMax: {},
+    overlapPrev: {},
+    overlapFinal: {},
+    loss: {},
+    baseline: {},
+    seconds: 0,
+  };
   for (const k of cfg.ks) {
     res.fraction[k] = [];
     res.fractionMinibatch[k] = [];
@@ -677,14 +826,27 @@ export async function subspaceExperiment(cfg: SubspaceConfig): Promise<SubspaceR
     for (let seed = 0; seed < cfg.seeds; seed++) {
       const { net, theta0 } = await clusterNetwork({ ...cfg.net, classes: k }, seed);
       res.baseline[k] = k / net.size;
-      const frac: number[] = [], fracB: number[] = [], lmax: number[] = [], bases: Float64Array[][] = [];
+      const frac: number[] = [],
+        fracB: number[] = [],
+        lmax: number[] = [],
+        bases: Float64Array[][] = [];
       // Batches for the mini-batch fraction come from their own stream, so the SGD trajectory is unchanged.
       const batchRng = new Rng(seed, 11);
       const { loss } = await trainSgd(net, theta0, cfg.sgd, seed, cfg.checkpoints, async (_step, theta) => {
-        const lz = await lanczos(net.hessian(theta), { k, maxIter: Math.min(net.size, Math.max(cfg.lanczosSteps, 3 * k + 10)), tol: 0, residuals: "estimate", seed: 1 });
+        const lz = await lanczos(net.hessian(theta), {
+          k,
+          maxIter: Math.min(net.size, Math.max(cfg.lanczosSteps, 3 * k + 10)),
+          tol: 0,
+          residuals: "estimate",
+          seed: 1,
+        });
         frac.push(fractionInSubspace(net.grad(theta), lz.vectors));
         let fb = 0;
-        for (let p = 0; p < cfg.minibatchProbes; p++) fb += fractionInSubspace(net.grad(theta, batchRng.permutation(net.n).subarray(0, cfg.sgd.batchSize)), lz.vectors);
+        for (let p = 0; p < cfg.minibatchProbes; p++)
+          fb += fractionInSubspace(
+            net.grad(theta, batchRng.permutation(net.n).subarray(0, cfg.sgd.batchSize)),
+            lz.vectors,
+          );
         fracB.push(fb / cfg.minibatchProbes);
         lmax.push(lz.values[0]);
         bases.push(lz.vectors);
@@ -711,10 +873,15 @@ export function subspaceClaims(r: SubspaceResult): ClaimCheck[] {
     out.push({
       text: `k = ${k}, SGD η = ${r.config.sgd.lr}: the fraction of the gradient in the top-${k} Hessian eigenspace is small at init (< 0.5) and, after a short time, ≥ 0.9 and stays ≥ 0.9 (median over ${r.fraction[k].length} seeds)`,
       passed: f[0] < 0.5 && first > 0,
-      details: `median fraction at step 0: ${fmt(f[0])} (random direction: k/d = ${fmt(r.baseline[k], 4)}); ` +
-        (first > 0 ? `≥ 0.9 from step ${steps[first]} of ${steps[steps.length - 1]} on` : `never stays ≥ 0.9 — median per checkpoint: [${f.map((v) => fmt(v, 2)).join(", ")}]`) +
+      details:
+        `median fraction at step 0: ${fmt(f[0])} (random direction: k/d = ${fmt(r.baseline[k], 4)}); ` +
+        (first > 0
+          ? `≥ 0.9 from step ${steps[first]} of ${steps[steps.length - 1]} on`
+          : `never stays ≥ 0.9 — median per checkpoint: [${f.map((v) => fmt(v, 2)).join(", ")}]`) +
         `; final: ${fmt(f[f.length - 1])}; full-batch ‖g‖ falls with the loss (final loss ${fmt(median(r.loss[k].map((l) => l[l.length - 1])), 4)}); ` +
-        `λ_max·η at the checkpoints (median): [${medianBand(r.lambdaMax[k]).median.map((v) => fmt(v * r.config.sgd.lr, 2)).join(", ")}] — SGD's stability edge is λ_max·η = 2`,
+        `λ_max·η at the checkpoints (median): [${medianBand(r.lambdaMax[k])
+          .median.map((v) => fmt(v * r.config.sgd.lr, 2))
+          .join(", ")}] — SGD's stability edge is λ_max·η = 2`,
     });
     // Song, Ahn & Yun (2024): with a small learning rate the alignment of SGD's steps with the top
     // eigenspace comes from the mini-batch noise; the full-batch gradient (GD) shows none.
@@ -750,10 +917,18 @@ export function subspaceClaims(r: SubspaceResult): ClaimCheck[] {
  * i.e. the paper's P σ²/B with σ² the mean entry variance of the per-example Hessians and its
  * finite-population correction. Returns the predicted λ_max(H_B).
  */
-export function granziolBatchLambdaMax(lambda1: number, perExampleSpread: number, d: number, n: number, b: number): number {
+export function granziolBatchLambdaMax(
+  lambda1: number,
+  perExampleSpread: number,
+  d: number,
+  n: number,
+  b: number,
+): number {
   if (!(lambda1 > 0)) throw new Error(`granziolBatchLambdaMax: λ₁ must be > 0, got ${lambda1}`);
-  if (!(perExampleSpread >= 0)) throw new Error(`granziolBatchLambdaMax: the spread (1/N)Σ‖H_i − H‖_F² must be ≥ 0, got ${perExampleSpread}`);
-  if (!Number.isInteger(b) || b < 1 || b > n) throw new Error(`granziolBatchLambdaMax: batch size must be an integer in [1, ${n}], got ${b}`);
+  if (!(perExampleSpread >= 0))
+    throw new Error(`granziolBatchLambdaMax: the spread (1/N)Σ‖H_i − H‖_F² must be ≥ 0, got ${perExampleSpread}`);
+  if (!Number.isInteger(b) || b < 1 || b > n)
+    throw new Error(`granziolBatchLambdaMax: batch size must be an integer in [1, ${n}], got ${b}`);
   const kappa = (n === 1 ? 0 : (n - b) / (b * (n - 1))) * (perExampleSpread / d);
   return lambda1 > Math.sqrt(kappa) ? lambda1 + kappa / lambda1 : 2 * Math.sqrt(kappa);
 }
@@ -768,10 +943,13 @@ export function granziolBatchLambdaMax(lambda1: number, perExampleSpread: number
  */
 export function spikedCovarianceLambdaMax(spikes: number[], bulk: number, d: number, b: number): number {
   if (!(bulk > 0)) throw new Error(`spikedCovarianceLambdaMax: bulk variance must be > 0, got ${bulk}`);
-  if (!Number.isInteger(b) || b < 1) throw new Error(`spikedCovarianceLambdaMax: batch size must be a positive integer, got ${b}`);
+  if (!Number.isInteger(b) || b < 1)
+    throw new Error(`spikedCovarianceLambdaMax: batch size must be a positive integer, got ${b}`);
   const gamma = d / b;
   const l1 = Math.max(bulk, ...spikes);
-  return l1 > bulk * (1 + Math.sqrt(gamma)) ? l1 * (1 + (gamma * bulk) / (l1 - bulk)) : bulk * (1 + Math.sqrt(gamma)) ** 2;
+  return l1 > bulk * (1 + Math.sqrt(gamma))
+    ? l1 * (1 + (gamma * bulk) / (l1 - bulk))
+    : bulk * (1 + Math.sqrt(gamma)) ** 2;
 }
 
 export interface BatchConfig {
@@ -783,7 +961,14 @@ export interface BatchConfig {
   /** largest stable SGD learning rate: steps per run, bisection iterations */
   stability: { steps: number; iterations: number; seeds: number };
   /** the MLP part: figure 1's small network, k classes, trained as there */
-  mlp: { classes: number; net: Omit<NetConfig, "classes">; sgd: SgdConfig; batches: number; probes: number; lanczosSteps: number };
+  mlp: {
+    classes: number;
+    net: Omit<NetConfig, "classes">;
+    sgd: SgdConfig;
+    batches: number;
+    probes: number;
+    lanczosSteps: number;
+  };
   seed: number;
 }
 
@@ -809,7 +994,8 @@ export function batchConfig(quick: boolean): BatchConfig {
 /** A least-squares problem L(w) = (1/2N) Σ_i (x_iᵀw − y_i)² with Gaussian x_i ~ N(0, Σ), Σ = diag(spikes…, bulk…). */
 export function leastSquaresData(cfg: BatchConfig["linear"], seed: number): { x: Float64Array; n: number; d: number } {
   const { dim: d, n, spikes, bulk } = cfg;
-  if (!Number.isInteger(d) || d < 1 || !Number.isInteger(n) || n < 1) throw new Error(`leastSquaresData: dim and n must be positive integers, got ${d}, ${n}`);
+  if (!Number.isInteger(d) || d < 1 || !Number.isInteger(n) || n < 1)
+    throw new Error(`leastSquaresData: dim and n must be positive integers, got ${d}, ${n}`);
   if (spikes.length > d) throw new Error(`leastSquaresData: ${spikes.length} spikes for dimension ${d}`);
   if (!(bulk > 0) || spikes.some((s) => !(s > 0))) throw new Error("leastSquaresData: variances must be > 0");
   const sd = Array.from({ length: d }, (_, j) => Math.sqrt(j < spikes.length ? spikes[j] : bulk));
@@ -839,7 +1025,13 @@ function gram(x: Float64Array, d: number, idx: ArrayLike<number>): Float64Array 
  * noiseless targets y = X w* (so u = w − w* evolves by u ← (I − η H_B) u, and divergence is the
  * growth of u). Batches without replacement within an epoch, seeded.
  */
-export function stableLearningRate(x: Float64Array, n: number, d: number, b: number, opts: { steps: number; iterations: number; seed: number; lo: number; hi: number }): number {
+export function stableLearningRate(
+  x: Float64Array,
+  n: number,
+  d: number,
+  b: number,
+  opts: { steps: number; iterations: number; seed: number; lo: number; hi: number },
+): number {
   const stable = (eta: number): boolean => {
     const rng = new Rng(opts.seed, 13);
     const u = rng.normalArray(d);
@@ -853,10 +1045,14 @@ export function stableLearningRate(x: Float64Array, n: number, d: number, b: num
       return s / (2 * n);
     };
     const L0 = loss(u);
-    let perm = rng.permutation(n), pos = 0;
+    let perm = rng.permutation(n),
+      pos = 0;
     const g = new Float64Array(d);
     for (let t = 0; t < opts.steps; t++) {
-      if (pos + b > n) (perm = rng.permutation(n)), (pos = 0);
+      if (pos + b > n) {
+        perm = rng.permutation(n);
+        pos = 0;
+      }
       g.fill(0);
       for (let q = pos; q < pos + b; q++) {
         const o = perm[q] * d;
@@ -871,7 +1067,8 @@ export function stableLearningRate(x: Float64Array, n: number, d: number, b: num
     const LT = loss(u);
     return Number.isFinite(LT) && LT <= L0;
   };
-  let lo = Math.log(opts.lo), hi = Math.log(opts.hi);
+  let lo = Math.log(opts.lo),
+    hi = Math.log(opts.hi);
   if (!stable(Math.exp(lo))) return Math.exp(lo);
   if (stable(Math.exp(hi))) return Math.exp(hi);
   for (let it = 0; it < opts.iterations; it++) {
@@ -939,13 +1136,16 @@ export async function batchExperiment(cfg: BatchConfig): Promise<BatchResult> {
   );
   const predicted = cfg.batchSizes.map((b) => granziolBatchLambdaMax(lambda1, spread, d, n, b));
   const etaMax = cfg.batchSizes.map((b) =>
-    Array.from({ length: cfg.stability.seeds }, (_, s) => stableLearningRate(x, n, d, b, { ...cfg.stability, seed: cfg.seed * 100 + s, lo: 1e-4, hi: 10 / lambda1 })),
+    Array.from({ length: cfg.stability.seeds }, (_, s) =>
+      stableLearningRate(x, n, d, b, { ...cfg.stability, seed: cfg.seed * 100 + s, lo: 1e-4, hi: 10 / lambda1 }),
+    ),
   );
 
   // The MLP: figure 1's small network after training.
   const { net, theta0 } = await clusterNetwork({ ...cfg.mlp.net, classes: cfg.mlp.classes }, cfg.seed);
   const { theta } = await trainSgd(net, theta0, cfg.mlp.sgd, cfg.seed);
-  const P = net.size, N = net.n;
+  const P = net.size,
+    N = net.n;
   const full = net.hessian(theta);
   const Hd = await denseMatrix(full);
   const mlpLambda1 = Math.max(...symmetricEig(Hd).values);
@@ -963,7 +1163,9 @@ export async function batchExperiment(cfg: BatchConfig): Promise<BatchResult> {
     perProbe.push(s);
   }
   const meanHi2 = perProbe.reduce((a, b) => a + b, 0) / perProbe.length;
-  const spreadSe = Math.sqrt(perProbe.reduce((a, b) => a + (b - meanHi2) ** 2, 0) / Math.max(1, perProbe.length - 1) / perProbe.length);
+  const spreadSe = Math.sqrt(
+    perProbe.reduce((a, b) => a + (b - meanHi2) ** 2, 0) / Math.max(1, perProbe.length - 1) / perProbe.length,
+  );
   const mlpSpread = meanHi2 - hF2;
   const mlpSizes = cfg.batchSizes.filter((b) => b <= N);
   const brng = new Rng(cfg.seed, 23);
@@ -974,15 +1176,41 @@ export async function batchExperiment(cfg: BatchConfig): Promise<BatchResult> {
     const nb = b === N ? 1 : Math.max(4, Math.round(cfg.mlp.batches * Math.min(1, 32 / b)));
     for (let j = 0; j < nb; j++) {
       const idx = brng.permutation(N).subarray(0, b);
-      const lz = await lanczos(net.hessian(theta, idx), { k: 1, maxIter: Math.min(P, cfg.mlp.lanczosSteps), tol: 0, residuals: "estimate", seed: j });
+      const lz = await lanczos(net.hessian(theta, idx), {
+        k: 1,
+        maxIter: Math.min(P, cfg.mlp.lanczosSteps),
+        tol: 0,
+        residuals: "estimate",
+        seed: j,
+      });
       vals.push(lz.values[0]);
     }
     mlpLambdaB.push(vals);
   }
   return {
     config: cfg,
-    linear: { predictedCovariance: cfg.batchSizes.map((b) => spikedCovarianceLambdaMax(cfg.linear.spikes, cfg.linear.bulk, d, b)), lambda1, traceH: Array.from({ length: d }, (_, j) => H[j * d + j]).reduce((a, b) => a + b, 0), spread, d, n, lambdaB, predicted, etaMax },
-    mlp: { lambda1: mlpLambda1, spread: mlpSpread, spreadSe, d: P, n: N, lambdaB: mlpLambdaB, predicted: mlpSizes.map((b) => granziolBatchLambdaMax(mlpLambda1, Math.max(0, mlpSpread), P, N, b)) },
+    linear: {
+      predictedCovariance: cfg.batchSizes.map((b) =>
+        spikedCovarianceLambdaMax(cfg.linear.spikes, cfg.linear.bulk, d, b),
+      ),
+      lambda1,
+      traceH: Array.from({ length: d }, (_, j) => H[j * d + j]).reduce((a, b) => a + b, 0),
+      spread,
+      d,
+      n,
+      lambdaB,
+      predicted,
+      etaMax,
+    },
+    mlp: {
+      lambda1: mlpLambda1,
+      spread: mlpSpread,
+      spreadSe,
+      d: P,
+      n: N,
+      lambdaB: mlpLambdaB,
+      predicted: mlpSizes.map((b) => granziolBatchLambdaMax(mlpLambda1, Math.max(0, mlpSpread), P, N, b)),
+    },
     seconds: (Date.now() - t0) / 1000,
   };
 }
@@ -1038,7 +1266,13 @@ export function batchClaims(r: BatchResult): ClaimCheck[] {
   const eta = lin.etaMax.map((v) => median(v));
   const bNoise = noiseBatchSize(lin.traceH, lin.lambda1);
   const small = B.map((_, i) => i).filter((i) => B[i] <= bNoise / 4);
-  const slope = small.length >= 2 ? logLogSlope(small.map((i) => B[i]), small.map((i) => eta[i])) : NaN;
+  const slope =
+    small.length >= 2
+      ? logLogSlope(
+          small.map((i) => B[i]),
+          small.map((i) => eta[i]),
+        )
+      : NaN;
   out.push({
     text: "SGD on least squares: the largest stable learning rate grows linearly with B where batch noise dominates (B ≤ tr(H)/(4λ₁); log-log slope in [0.75, 1.25]) and reaches 2/λ₁ at B = N (within 10%)",
     passed: slope >= 0.75 && slope <= 1.25 && Math.abs((eta[eta.length - 1] * lin.lambda1) / 2 - 1) <= 0.1,
@@ -1073,7 +1307,16 @@ export interface DensityConfig {
 /** Figure 4's setup: figure 1's small network with k = 4, seed 0. */
 export function densityConfig(quick: boolean): DensityConfig {
   const b = bulkConfig(quick);
-  return { classes: 4, net: b.small, sgd: b.sgd, seed: 0, slqProbes: b.slqProbes, slqSteps: b.slqSteps, traceProbes: quick ? 60 : 100, traceRepeats: quick ? 5 : 6 };
+  return {
+    classes: 4,
+    net: b.small,
+    sgd: b.sgd,
+    seed: 0,
+    slqProbes: b.slqProbes,
+    slqSteps: b.slqSteps,
+    traceProbes: quick ? 60 : 100,
+    traceRepeats: quick ? 5 : 6,
+  };
 }
 
 export interface DensityPoint {
@@ -1114,9 +1357,11 @@ async function densityPoint(op: CurvatureOperator, cfg: DensityConfig): Promise<
   const ev = Array.from(values);
   const slq = await spectralDensity(op, { probes: cfg.slqProbes, steps: cfg.slqSteps, seed: 5, gridSize: 600 });
   let neg = 0;
-  for (let i = 1; i < slq.grid.length; i++) if (slq.grid[i] <= 0) neg += 0.5 * (slq.grid[i] - slq.grid[i - 1]) * (slq.density[i] + slq.density[i - 1]);
+  for (let i = 1; i < slq.grid.length; i++)
+    if (slq.grid[i] <= 0) neg += 0.5 * (slq.grid[i] - slq.grid[i - 1]) * (slq.density[i] + slq.density[i - 1]);
   const absSum = ev.reduce((s, v) => s + Math.abs(v), 0);
-  const hutch = [], hpp = [];
+  const hutch = [],
+    hpp = [];
   for (let r = 0; r < cfg.traceRepeats; r++) {
     const h = await hutchinson(op, { probes: cfg.traceProbes, seed: 100 + r });
     hutch.push({ estimate: h.estimate, stdError: h.stdError });
@@ -1154,15 +1399,20 @@ export async function densityExperiment(cfg: DensityConfig): Promise<DensityResu
 /** Figure 4's claims. */
 export function densityClaims(r: DensityResult): ClaimCheck[] {
   const out: ClaimCheck[] = [];
-  for (const [name, p] of [["init", r.init], ["trained", r.trained]] as const) {
+  for (const [name, p] of [
+    ["init", r.init],
+    ["trained", r.trained],
+  ] as const) {
     out.push({
       text: `${name}: SLQ's estimate of the negative part of the spectrum, (1/d) Σ max(−λ_i, 0), is within 3 standard errors of the dense value`,
       passed: Math.abs(p.slqNegativePart.mean - p.negativePart) <= 3 * p.slqNegativePart.se,
       details: `dense ${fmt(p.negativePart, 5)}, SLQ ${fmt(p.slqNegativePart.mean, 5)} ± ${fmt(p.slqNegativePart.se, 5)}; all λ < 0: dense ${fmt(p.negativeFraction)}, smoothed SLQ mass on t ≤ 0 (σ = ${fmt(p.slq.sigma, 4)}) ${fmt(p.slqNegativeMass)}; λ_min = ${fmt(p.lambdaMin, 4)}, λ_max = ${fmt(p.lambdaMax, 4)}; negative share of Σ|λ|: ${fmt(p.negativeWeight)}`,
     });
-    const h = p.trace.hutchinson, hp = p.trace.hutchPlusPlus;
+    const h = p.trace.hutchinson,
+      hp = p.trace.hutchPlusPlus;
     const within = h.filter((e) => Math.abs(e.estimate - p.trace.exact) <= 3 * e.stdError).length;
-    const rmse = (xs: { estimate: number }[]) => Math.sqrt(xs.reduce((s, e) => s + (e.estimate - p.trace.exact) ** 2, 0) / xs.length);
+    const rmse = (xs: { estimate: number }[]) =>
+      Math.sqrt(xs.reduce((s, e) => s + (e.estimate - p.trace.exact) ** 2, 0) / xs.length);
     out.push({
       text: `${name}: Hutchinson's trace (${r.config.traceProbes} probes) is within 3 of its standard errors of the exact tr(H) in every repetition`,
       passed: within === h.length,
@@ -1171,7 +1421,9 @@ export function densityClaims(r: DensityResult): ClaimCheck[] {
   }
   out.push({
     text: "Negative eigenvalues: at init the spectrum has a sizeable negative part; after training it shrinks relative to λ_max",
-    passed: r.init.lambdaMin < 0 && Math.abs(r.trained.lambdaMin) / r.trained.lambdaMax < Math.abs(r.init.lambdaMin) / r.init.lambdaMax,
+    passed:
+      r.init.lambdaMin < 0 &&
+      Math.abs(r.trained.lambdaMin) / r.trained.lambdaMax < Math.abs(r.init.lambdaMin) / r.init.lambdaMax,
     details: `|λ_min|/λ_max: init ${fmt(Math.abs(r.init.lambdaMin) / r.init.lambdaMax)}, trained ${fmt(Math.abs(r.trained.lambdaMin) / r.trained.lambdaMax)}`,
   });
   return out;
@@ -1221,25 +1473,76 @@ function gridLayout(opts: {
     const ys = opts.y[i] ?? opts.y[opts.y.length - 1];
     layout[`xaxis${ax(i)}`] = { title: { text: xs.title }, type: xs.log ? "log" : "linear", exponentformat: "power" };
     layout[`yaxis${ax(i)}`] = { title: { text: ys.title }, type: ys.log ? "log" : "linear", exponentformat: "power" };
-    (layout.annotations as unknown[]).push({ text: opts.titles[i] ?? "", showarrow: false, xref: `x${ax(i)} domain`, yref: `y${ax(i)} domain`, x: 0.5, y: 1.13, font: { size: 12 } });
+    (layout.annotations as unknown[]).push({
+      text: opts.titles[i] ?? "",
+      showarrow: false,
+      xref: `x${ax(i)} domain`,
+      yref: `y${ax(i)} domain`,
+      x: 0.5,
+      y: 1.13,
+      font: { size: 12 },
+    });
   }
   return layout;
 }
 
-function line(x: number[], y: number[], name: string, color: string, i: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { x, y: y.map((v) => (Number.isFinite(v) ? v : null)), type: "scatter", mode: "lines", name, legendgroup: name, line: { color, width: 2 }, xaxis: `x${ax(i)}`, yaxis: `y${ax(i)}`, ...extra };
+function line(
+  x: number[],
+  y: number[],
+  name: string,
+  color: string,
+  i: number,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    x,
+    y: y.map((v) => (Number.isFinite(v) ? v : null)),
+    type: "scatter",
+    mode: "lines",
+    name,
+    legendgroup: name,
+    line: { color, width: 2 },
+    xaxis: `x${ax(i)}`,
+    yaxis: `y${ax(i)}`,
+    ...extra,
+  };
 }
 
-function band(x: number[], b: Band, name: string, color: string, i: number, showlegend: boolean): Record<string, unknown>[] {
+function band(
+  x: number[],
+  b: Band,
+  name: string,
+  color: string,
+  i: number,
+  showlegend: boolean,
+): Record<string, unknown>[] {
   return [
-    { x: [...x, ...[...x].reverse()], y: [...b.hi, ...[...b.lo].reverse()], type: "scatter", mode: "lines", fill: "toself", fillcolor: rgba(color, 0.18), line: { width: 0 }, hoverinfo: "skip", showlegend: false, legendgroup: name, xaxis: `x${ax(i)}`, yaxis: `y${ax(i)}` },
+    {
+      x: [...x, ...[...x].reverse()],
+      y: [...b.hi, ...[...b.lo].reverse()],
+      type: "scatter",
+      mode: "lines",
+      fill: "toself",
+      fillcolor: rgba(color, 0.18),
+      line: { width: 0 },
+      hoverinfo: "skip",
+      showlegend: false,
+      legendgroup: name,
+      xaxis: `x${ax(i)}`,
+      yaxis: `y${ax(i)}`,
+    },
     line(x, b.median, name, color, i, { showlegend }),
   ];
 }
 
 /** Equal-width histogram of `values` as a probability density (bar centres, heights). */
-export function histogramDensity(values: number[], bins: number, range?: [number, number]): { x: number[]; y: number[]; width: number } {
-  const lo = range?.[0] ?? Math.min(...values), hi = range?.[1] ?? Math.max(...values);
+export function histogramDensity(
+  values: number[],
+  bins: number,
+  range?: [number, number],
+): { x: number[]; y: number[]; width: number } {
+  const lo = range?.[0] ?? Math.min(...values),
+    hi = range?.[1] ?? Math.max(...values);
   const w = (hi - lo) / bins || 1;
   const counts = new Array<number>(bins).fill(0);
   for (const v of values) if (v >= lo && v <= hi) counts[Math.min(bins - 1, Math.floor((v - lo) / w))]++;
@@ -1256,32 +1559,107 @@ export function bulkFigure(r: BulkResult): FigureSpec {
   const ks = r.config.ks;
   ks.forEach((k, row) => {
     const i0 = row * 3;
-    titles.push(`k = ${k}: top ${3 * k} λ, ${r.params[k]} params, all seeds`, `k = ${k}: trained, dense vs SLQ`, `k = ${k}: wider net, ${r.wide[k].params} params`);
+    titles.push(
+      `k = ${k}: top ${3 * k} λ, ${r.params[k]} params, all seeds`,
+      `k = ${k}: trained, dense vs SLQ`,
+      `k = ${k}: wider net, ${r.wide[k].params} params`,
+    );
     r.small[k].forEach((s, seed) => {
       const idx = Array.from({ length: 3 * k }, (_, j) => j + 1);
       const top = (ev: number[]) => descending(ev).slice(0, 3 * k);
-      data.push(line(idx, top(s.trained.eigenvalues), "after training", PAL[1], i0, { mode: "lines+markers", marker: { size: 4 }, showlegend: row === 0 && seed === 0, opacity: 0.8 }));
-      data.push(line(idx, top(s.init.eigenvalues), "at init", PAL[0], i0, { mode: "lines+markers", marker: { size: 4 }, line: { color: PAL[0], width: 1.5, dash: "dot" }, showlegend: row === 0 && seed === 0, opacity: 0.8 }));
+      data.push(
+        line(idx, top(s.trained.eigenvalues), "after training", PAL[1], i0, {
+          mode: "lines+markers",
+          marker: { size: 4 },
+          showlegend: row === 0 && seed === 0,
+          opacity: 0.8,
+        }),
+      );
+      data.push(
+        line(idx, top(s.init.eigenvalues), "at init", PAL[0], i0, {
+          mode: "lines+markers",
+          marker: { size: 4 },
+          line: { color: PAL[0], width: 1.5, dash: "dot" },
+          showlegend: row === 0 && seed === 0,
+          opacity: 0.8,
+        }),
+      );
     });
     const ev = r.small[k][0].trained.eigenvalues;
     const hist = histogramDensity(ev, 60);
-    data.push({ x: hist.x, y: hist.y.map((v) => (v > 0 ? v : null)), width: hist.width, type: "bar", name: "dense eigenvalues (histogram)", legendgroup: "dense", showlegend: row === 0, marker: { color: rgba(PAL[1], 0.45) }, xaxis: `x${ax(i0 + 1)}`, yaxis: `y${ax(i0 + 1)}` });
+    data.push({
+      x: hist.x,
+      y: hist.y.map((v) => (v > 0 ? v : null)),
+      width: hist.width,
+      type: "bar",
+      name: "dense eigenvalues (histogram)",
+      legendgroup: "dense",
+      showlegend: row === 0,
+      marker: { color: rgba(PAL[1], 0.45) },
+      xaxis: `x${ax(i0 + 1)}`,
+      yaxis: `y${ax(i0 + 1)}`,
+    });
     const a = r.agreement[k];
-    data.push(line(a.slqDensity.grid, floorDensity(a.slqDensity.density, 1e-4 * Math.max(...a.slqDensity.density)) as number[], "SLQ density", "#000000", i0 + 1, { showlegend: row === 0, line: { color: "#000", width: 1.5 } }));
+    data.push(
+      line(
+        a.slqDensity.grid,
+        floorDensity(a.slqDensity.density, 1e-4 * Math.max(...a.slqDensity.density)) as number[],
+        "SLQ density",
+        "#000000",
+        i0 + 1,
+        { showlegend: row === 0, line: { color: "#000", width: 1.5 } },
+      ),
+    );
     const w = r.wide[k];
     const wfloor = 1e-4 * Math.max(...w.density.trained, ...w.density.init);
-    data.push(line(w.density.grid, floorDensity(w.density.init, wfloor) as number[], "SLQ at init", PAL[0], i0 + 2, { showlegend: row === 0, line: { color: PAL[0], width: 1.5, dash: "dot" } }));
-    data.push(line(w.density.grid, floorDensity(w.density.trained, wfloor) as number[], "SLQ after training", PAL[1], i0 + 2, { showlegend: row === 0 }));
-    data.push({ x: w.trained.top, y: w.trained.top.map(() => wfloor * 3), type: "scatter", mode: "markers", marker: { symbol: "line-ns-open", size: 14, color: PAL[1] }, name: "Lanczos top-(2k+1), trained", showlegend: row === 0, xaxis: `x${ax(i0 + 2)}`, yaxis: `y${ax(i0 + 2)}` });
+    data.push(
+      line(w.density.grid, floorDensity(w.density.init, wfloor) as number[], "SLQ at init", PAL[0], i0 + 2, {
+        showlegend: row === 0,
+        line: { color: PAL[0], width: 1.5, dash: "dot" },
+      }),
+    );
+    data.push(
+      line(w.density.grid, floorDensity(w.density.trained, wfloor) as number[], "SLQ after training", PAL[1], i0 + 2, {
+        showlegend: row === 0,
+      }),
+    );
+    data.push({
+      x: w.trained.top,
+      y: w.trained.top.map(() => wfloor * 3),
+      type: "scatter",
+      mode: "markers",
+      marker: { symbol: "line-ns-open", size: 14, color: PAL[1] },
+      name: "Lanczos top-(2k+1), trained",
+      showlegend: row === 0,
+      xaxis: `x${ax(i0 + 2)}`,
+      yaxis: `y${ax(i0 + 2)}`,
+    });
   });
   const layout = gridLayout({
     title: `Hessian spectrum of a tanh MLP on k Gaussian clusters (cross-entropy, SGD lr ${r.config.sgd.lr}, batch ${r.config.sgd.batchSize}, ${r.config.sgd.steps} steps)`,
-    rows: ks.length, cols: 3, titles,
+    rows: ks.length,
+    cols: 3,
+    titles,
     x: ks.flatMap(() => [{ title: "index i" }, { title: "eigenvalue" }, { title: "eigenvalue" }]),
-    y: ks.flatMap(() => [{ title: "λ_i", log: true }, { title: "density", log: true }, { title: "density", log: true }]),
+    y: ks.flatMap(() => [
+      { title: "λ_i", log: true },
+      { title: "density", log: true },
+      { title: "density", log: true },
+    ]),
     height: 420 * ks.length + 80,
   });
-  ks.forEach((k, row) => (layout.shapes as unknown[]).push({ type: "line", xref: `x${ax(row * 3)}`, yref: `y${ax(row * 3)} domain`, x0: k + 0.5, x1: k + 0.5, y0: 0, y1: 1, line: { color: "#555", dash: "dash", width: 1 } }));
+  ks.forEach((k, row) =>
+    (layout.shapes as unknown[]).push({
+      type: "line",
+      xref: `x${ax(row * 3)}`,
+      yref: `y${ax(row * 3)} domain`,
+      x0: k + 0.5,
+      x1: k + 0.5,
+      y0: 0,
+      y1: 1,
+      line: { color: "#555", dash: "dash", width: 1 },
+    }),
+  );
   return { data, layout };
 }
 
@@ -1295,7 +1673,16 @@ export function subspaceFigure(r: SubspaceResult): FigureSpec {
     const mb = band(x, medianBand(r.fractionMinibatch[k]), `k = ${k}, mini-batch g`, c, 0, true);
     (mb[1].line as Record<string, unknown>).dash = "dash";
     data.push(...mb);
-    data.push(line(x, x.map(() => r.baseline[k]), `k/d (random direction), k = ${k}`, c, 0, { line: { color: c, width: 1, dash: "dot" }, showlegend: false }));
+    data.push(
+      line(
+        x,
+        x.map(() => r.baseline[k]),
+        `k/d (random direction), k = ${k}`,
+        c,
+        0,
+        { line: { color: c, width: 1, dash: "dot" }, showlegend: false },
+      ),
+    );
     data.push(...band(x.slice(1), medianBand(r.overlapPrev[k].map((v) => v.slice(1))), `k = ${k}`, c, 1, false));
     data.push(...band(x, medianBand(r.overlapFinal[k]), `k = ${k}`, c, 2, false));
   });
@@ -1303,8 +1690,13 @@ export function subspaceFigure(r: SubspaceResult): FigureSpec {
     data,
     layout: gridLayout({
       title: `Top-k Hessian eigenspace along SGD (lr ${r.config.sgd.lr}, batch ${r.config.sgd.batchSize}); median, quartiles over ${r.config.seeds} seeds`,
-      rows: 1, cols: 3,
-      titles: ["‖P_k g‖²/‖g‖²: full-batch g (solid), mini-batch g (dashed)", "overlap, successive checkpoints", "overlap with the final eigenspace"],
+      rows: 1,
+      cols: 3,
+      titles: [
+        "‖P_k g‖²/‖g‖²: full-batch g (solid), mini-batch g (dashed)",
+        "overlap, successive checkpoints",
+        "overlap with the final eigenspace",
+      ],
       x: [{ title: "step + 1", log: true }],
       y: [{ title: "fraction" }, { title: "overlap" }, { title: "overlap" }],
       height: 500,
@@ -1317,32 +1709,121 @@ export function batchFigure(r: BatchResult): FigureSpec {
   const B = r.config.batchSizes;
   const data: Record<string, unknown>[] = [];
   const lin = r.linear;
-  const bandRows = (rows: number[][]): Band => ({ median: rows.map((v) => median(v)), lo: rows.map((v) => quantile(v, 0.1)), hi: rows.map((v) => quantile(v, 0.9)) });
+  const bandRows = (rows: number[][]): Band => ({
+    median: rows.map((v) => median(v)),
+    lo: rows.map((v) => quantile(v, 0.1)),
+    hi: rows.map((v) => quantile(v, 0.9)),
+  });
   data.push(...band(B, bandRows(lin.lambdaB), "measured λ_max(H_B): median, 10–90% of batches", PAL[0], 0, true));
-  data.push(line(B, lin.predicted, "spiked-Wigner prediction (Granziol et al.)", "#000000", 0, { line: { color: "#000", dash: "dash", width: 2 } }));
-  data.push(line(B, lin.predictedCovariance, "spiked-covariance (Marchenko–Pastur/BBP) prediction", PAL[2], 0, { line: { color: PAL[2], dash: "dashdot", width: 2 } }));
-  data.push(line(B, B.map(() => lin.lambda1), "full-batch λ_max", "#7f7f7f", 0, { line: { color: "#7f7f7f", dash: "dot", width: 1.5 } }));
+  data.push(
+    line(B, lin.predicted, "spiked-Wigner prediction (Granziol et al.)", "#000000", 0, {
+      line: { color: "#000", dash: "dash", width: 2 },
+    }),
+  );
+  data.push(
+    line(B, lin.predictedCovariance, "spiked-covariance (Marchenko–Pastur/BBP) prediction", PAL[2], 0, {
+      line: { color: PAL[2], dash: "dashdot", width: 2 },
+    }),
+  );
+  data.push(
+    line(
+      B,
+      B.map(() => lin.lambda1),
+      "full-batch λ_max",
+      "#7f7f7f",
+      0,
+      { line: { color: "#7f7f7f", dash: "dot", width: 1.5 } },
+    ),
+  );
   const Bm = B.filter((b) => b <= r.mlp.n);
   data.push(...band(Bm, bandRows(r.mlp.lambdaB), "measured λ_max(H_B): median, 10–90% of batches", PAL[0], 1, false));
-  data.push(line(Bm, r.mlp.predicted, "spiked-Wigner prediction (Granziol et al.)", "#000000", 1, { line: { color: "#000", dash: "dash", width: 2 }, showlegend: false }));
-  data.push(line(Bm, Bm.map(() => r.mlp.lambda1), "full-batch λ_max", "#7f7f7f", 1, { line: { color: "#7f7f7f", dash: "dot", width: 1.5 }, showlegend: false }));
-  const eta = { median: lin.etaMax.map((v) => median(v)), lo: lin.etaMax.map((v) => quantile(v, 0.25)), hi: lin.etaMax.map((v) => quantile(v, 0.75)) };
+  data.push(
+    line(Bm, r.mlp.predicted, "spiked-Wigner prediction (Granziol et al.)", "#000000", 1, {
+      line: { color: "#000", dash: "dash", width: 2 },
+      showlegend: false,
+    }),
+  );
+  data.push(
+    line(
+      Bm,
+      Bm.map(() => r.mlp.lambda1),
+      "full-batch λ_max",
+      "#7f7f7f",
+      1,
+      { line: { color: "#7f7f7f", dash: "dot", width: 1.5 }, showlegend: false },
+    ),
+  );
+  const eta = {
+    median: lin.etaMax.map((v) => median(v)),
+    lo: lin.etaMax.map((v) => quantile(v, 0.25)),
+    hi: lin.etaMax.map((v) => quantile(v, 0.75)),
+  };
   data.push(...band(B, eta, "largest stable SGD η (median, quartiles over seeds)", PAL[1], 2, true));
-  data.push(line(B, lin.predicted.map((l) => 2 / l), "2/λ' (prediction)", "#000000", 2, { line: { color: "#000", dash: "dash", width: 2 }, showlegend: false }));
-  data.push(line(B, bandRows(lin.lambdaB).median.map((l) => 2 / l), "2 / median λ_max(H_B)", PAL[0], 2, { line: { color: PAL[0], dash: "dashdot", width: 1.5 } }));
+  data.push(
+    line(
+      B,
+      lin.predicted.map((l) => 2 / l),
+      "2/λ' (prediction)",
+      "#000000",
+      2,
+      { line: { color: "#000", dash: "dash", width: 2 }, showlegend: false },
+    ),
+  );
+  data.push(
+    line(
+      B,
+      bandRows(lin.lambdaB).median.map((l) => 2 / l),
+      "2 / median λ_max(H_B)",
+      PAL[0],
+      2,
+      { line: { color: PAL[0], dash: "dashdot", width: 1.5 } },
+    ),
+  );
   // The scaling rules are drawn from B = 1 and cut at 3× the largest measured η to keep the axis readable.
   const top = Math.max(...eta.median) * 3;
-  data.push(line(B, B.map((b) => Math.min(top, eta.median[0] * b)), "linear rule η ∝ B (from B = 1)", PAL[2], 2, { line: { color: PAL[2], dash: "dot", width: 1.5 } }));
-  data.push(line(B, B.map((b) => Math.min(top, eta.median[0] * Math.sqrt(b))), "square-root rule η ∝ √B (from B = 1)", PAL[3], 2, { line: { color: PAL[3], dash: "dot", width: 1.5 } }));
-  data.push(line(B, B.map(() => 2 / lin.lambda1), "2/λ₁ (full batch)", "#7f7f7f", 2, { line: { color: "#7f7f7f", dash: "dot", width: 1 }, showlegend: false }));
+  data.push(
+    line(
+      B,
+      B.map((b) => Math.min(top, eta.median[0] * b)),
+      "linear rule η ∝ B (from B = 1)",
+      PAL[2],
+      2,
+      { line: { color: PAL[2], dash: "dot", width: 1.5 } },
+    ),
+  );
+  data.push(
+    line(
+      B,
+      B.map((b) => Math.min(top, eta.median[0] * Math.sqrt(b))),
+      "square-root rule η ∝ √B (from B = 1)",
+      PAL[3],
+      2,
+      { line: { color: PAL[3], dash: "dot", width: 1.5 } },
+    ),
+  );
+  data.push(
+    line(
+      B,
+      B.map(() => 2 / lin.lambda1),
+      "2/λ₁ (full batch)",
+      "#7f7f7f",
+      2,
+      { line: { color: "#7f7f7f", dash: "dot", width: 1 }, showlegend: false },
+    ),
+  );
   return {
     data,
     layout: gridLayout({
       title: `Mini-batch Hessians: least squares (d = ${lin.d}, N = ${lin.n}) and the trained tanh MLP (${r.mlp.d} params, N = ${r.mlp.n})`,
-      rows: 1, cols: 3,
+      rows: 1,
+      cols: 3,
       titles: ["least squares: λ_max(H_B)", "tanh MLP: λ_max(H_B)", "least squares: largest stable SGD η"],
       x: [{ title: "batch size B", log: true }],
-      y: [{ title: "λ_max", log: true }, { title: "λ_max", log: true }, { title: "η", log: true }],
+      y: [
+        { title: "λ_max", log: true },
+        { title: "λ_max", log: true },
+        { title: "η", log: true },
+      ],
       height: 560,
     }),
   };
@@ -1351,24 +1832,93 @@ export function batchFigure(r: BatchResult): FigureSpec {
 /** Figure 4: dense spectrum and SLQ density (negative part included), and trace estimates against the exact trace. */
 export function densityFigure(r: DensityResult): FigureSpec {
   const data: Record<string, unknown>[] = [];
-  ([["at init", r.init], ["after training", r.trained]] as const).forEach(([name, p], j) => {
+  (
+    [
+      ["at init", r.init],
+      ["after training", r.trained],
+    ] as const
+  ).forEach(([, p], j) => {
     const hist = histogramDensity(p.eigenvalues, 80);
-    data.push({ x: hist.x, y: hist.y.map((v) => (v > 0 ? v : null)), width: hist.width, type: "bar", name: "dense eigenvalues (histogram)", legendgroup: "dense", showlegend: j === 0, marker: { color: rgba(PAL[j], 0.45) }, xaxis: `x${ax(j)}`, yaxis: `y${ax(j)}` });
-    data.push(line(p.slq.grid, floorDensity(p.slq.density, 1e-4 * Math.max(...p.slq.density)) as number[], "SLQ density", "#000", j, { line: { color: "#000", width: 1.5 }, showlegend: j === 0 }));
+    data.push({
+      x: hist.x,
+      y: hist.y.map((v) => (v > 0 ? v : null)),
+      width: hist.width,
+      type: "bar",
+      name: "dense eigenvalues (histogram)",
+      legendgroup: "dense",
+      showlegend: j === 0,
+      marker: { color: rgba(PAL[j], 0.45) },
+      xaxis: `x${ax(j)}`,
+      yaxis: `y${ax(j)}`,
+    });
+    data.push(
+      line(
+        p.slq.grid,
+        floorDensity(p.slq.density, 1e-4 * Math.max(...p.slq.density)) as number[],
+        "SLQ density",
+        "#000",
+        j,
+        { line: { color: "#000", width: 1.5 }, showlegend: j === 0 },
+      ),
+    );
     const reps = p.trace.hutchinson.map((_, i) => i + 1);
-    data.push({ x: reps, y: p.trace.hutchinson.map((e) => e.estimate), error_y: { type: "data", array: p.trace.hutchinson.map((e) => 3 * e.stdError) }, type: "scatter", mode: "markers", name: `Hutchinson (${r.config.traceProbes} probes) ± 3 s.e.`, legendgroup: "hutch", showlegend: j === 0, marker: { color: PAL[0] }, xaxis: `x${ax(j + 2)}`, yaxis: `y${ax(j + 2)}` });
-    data.push({ x: reps.map((v) => v + 0.2), y: p.trace.hutchPlusPlus.map((e) => e.estimate), type: "scatter", mode: "markers", name: `Hutch++ (${r.config.traceProbes} products)`, legendgroup: "hpp", showlegend: j === 0, marker: { color: PAL[3], symbol: "diamond" }, xaxis: `x${ax(j + 2)}`, yaxis: `y${ax(j + 2)}` });
-    data.push(line([0.5, reps.length + 0.5], [p.trace.exact, p.trace.exact], "exact tr(H) = Σλ_i", "#000", j + 2, { line: { color: "#000", dash: "dash", width: 1.5 }, showlegend: j === 0 }));
+    data.push({
+      x: reps,
+      y: p.trace.hutchinson.map((e) => e.estimate),
+      error_y: { type: "data", array: p.trace.hutchinson.map((e) => 3 * e.stdError) },
+      type: "scatter",
+      mode: "markers",
+      name: `Hutchinson (${r.config.traceProbes} probes) ± 3 s.e.`,
+      legendgroup: "hutch",
+      showlegend: j === 0,
+      marker: { color: PAL[0] },
+      xaxis: `x${ax(j + 2)}`,
+      yaxis: `y${ax(j + 2)}`,
+    });
+    data.push({
+      x: reps.map((v) => v + 0.2),
+      y: p.trace.hutchPlusPlus.map((e) => e.estimate),
+      type: "scatter",
+      mode: "markers",
+      name: `Hutch++ (${r.config.traceProbes} products)`,
+      legendgroup: "hpp",
+      showlegend: j === 0,
+      marker: { color: PAL[3], symbol: "diamond" },
+      xaxis: `x${ax(j + 2)}`,
+      yaxis: `y${ax(j + 2)}`,
+    });
+    data.push(
+      line([0.5, reps.length + 0.5], [p.trace.exact, p.trace.exact], "exact tr(H) = Σλ_i", "#000", j + 2, {
+        line: { color: "#000", dash: "dash", width: 1.5 },
+        showlegend: j === 0,
+      }),
+    );
   });
   const layout = gridLayout({
     title: `Spectral density (negative part included) and traces: tanh MLP, k = ${r.config.classes}, ${r.params} params`,
-    rows: 2, cols: 2,
-    titles: ["spectrum at init", "spectrum after training", "tr(H) at init, per probe seed", "tr(H) after training, per probe seed"],
+    rows: 2,
+    cols: 2,
+    titles: [
+      "spectrum at init",
+      "spectrum after training",
+      "tr(H) at init, per probe seed",
+      "tr(H) after training, per probe seed",
+    ],
     x: [{ title: "eigenvalue" }, { title: "eigenvalue" }, { title: "repetition" }, { title: "repetition" }],
     y: [{ title: "density", log: true }, { title: "density", log: true }, { title: "tr(H)" }, { title: "tr(H)" }],
     height: 860,
     width: 1000,
   });
-  for (let j = 0; j < 2; j++) (layout.shapes as unknown[]).push({ type: "line", xref: `x${ax(j)}`, yref: `y${ax(j)} domain`, x0: 0, x1: 0, y0: 0, y1: 1, line: { color: "#555", dash: "dash", width: 1 } });
+  for (let j = 0; j < 2; j++)
+    (layout.shapes as unknown[]).push({
+      type: "line",
+      xref: `x${ax(j)}`,
+      yref: `y${ax(j)} domain`,
+      x0: 0,
+      x1: 0,
+      y0: 0,
+      y1: 1,
+      line: { color: "#555", dash: "dash", width: 1 },
+    });
   return { data, layout };
 }

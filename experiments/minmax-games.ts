@@ -74,7 +74,8 @@ export function geometricRate(d: readonly number[], a: number, b: number): numbe
   if (!(Number.isInteger(a) && Number.isInteger(b) && 0 <= a && a < b && b < d.length)) {
     throw new Error(`geometricRate: need integer indices 0 ≤ a < b < ${d.length}, got ${a}, ${b}`);
   }
-  if (!(d[a] > 0 && d[b] > 0)) throw new Error(`geometricRate: values must be positive, got d[${a}] = ${d[a]}, d[${b}] = ${d[b]}`);
+  if (!(d[a] > 0 && d[b] > 0))
+    throw new Error(`geometricRate: values must be positive, got d[${a}] = ${d[a]}, d[${b}] = ${d[b]}`);
   return Math.pow(d[b] / d[a], 1 / (b - a));
 }
 
@@ -142,7 +143,9 @@ export function gameUpdateMatrix(
   };
   const zero = apply(new Array(d).fill(0));
   if (zero.some((v) => Math.abs(v) > 1e-12)) {
-    throw new Error(`${where}: the step of ${rule.name} on ${landscape.name} does not fix 0 (not a linear map with equilibrium 0)`);
+    throw new Error(
+      `${where}: the step of ${rule.name} on ${landscape.name} does not fix 0 (not a linear map with equilibrium 0)`,
+    );
   }
   const cols = Array.from({ length: d }, (_, j) => apply(Array.from({ length: d }, (_, i) => (i === j ? 1 : 0))));
   // Linearity check: the step of a sum of two unit vectors is the sum of their columns.
@@ -170,13 +173,16 @@ export async function gameSpectralRadius(
   opts: { t?: number; at?: readonly number[] } = {},
 ): Promise<{ radius: number; eigenvalues: { re: number[]; im: number[] } }> {
   for (const k of Object.keys(hyper)) {
-    if (!(k in rule.defaults)) throw new Error(`gameSpectralRadius: unknown hyperparameter "${k}" for rule ${rule.name}`);
-    if (!Number.isFinite(hyper[k])) throw new Error(`gameSpectralRadius: hyperparameter ${k} = ${hyper[k]} is not finite`);
+    if (!(k in rule.defaults))
+      throw new Error(`gameSpectralRadius: unknown hyperparameter "${k}" for rule ${rule.name}`);
+    if (!Number.isFinite(hyper[k]))
+      throw new Error(`gameSpectralRadius: hyperparameter ${k} = ${hyper[k]} is not finite`);
   }
   const h = { ...rule.defaults, ...hyper } as Record<string, number>;
   const d = stateSize(landscape, rule);
   const at = opts.at ?? new Array(d).fill(0);
-  if (at.length !== d) throw new Error(`gameSpectralRadius: state has ${d} coordinates (iterate + slots), got ${at.length}`);
+  if (at.length !== d)
+    throw new Error(`gameSpectralRadius: state has ${d} coordinates (iterate + slots), got ${at.length}`);
   const players = landscape.players;
   const ctx: LandscapeContext<tf.Tensor> = { t: opts.t ?? 2, ...(NO_NOISE as Noise<tf.Tensor>) };
   const field = (x: readonly tf.Tensor[]) => {
@@ -195,7 +201,10 @@ export async function gameSpectralRadius(
   const z0 = tf.tensor1d(at as number[], "float32");
   try {
     const res = await spectralRadius(step, z0);
-    return { radius: res.radius, eigenvalues: { re: Array.from(res.eigenvalues.re), im: Array.from(res.eigenvalues.im) } };
+    return {
+      radius: res.radius,
+      eigenvalues: { re: Array.from(res.eigenvalues.re), im: Array.from(res.eigenvalues.im) },
+    };
   } finally {
     z0.dispose();
   }
@@ -256,21 +265,37 @@ export interface BilinearTrajectory {
  * single-call/optimistic method of Hsieh et al. 2019), each run in the fused engine, with its
  * measured rate and the spectral radius of its linear update map.
  */
-export async function bilinearDynamics(cfg: BilinearConfig = {}): Promise<{ lr: number; steps: number; methods: BilinearTrajectory[] }> {
+export async function bilinearDynamics(
+  cfg: BilinearConfig = {},
+): Promise<{ lr: number; steps: number; methods: BilinearTrajectory[] }> {
   const where = "bilinearDynamics";
   checkKeys(where, cfg, ["lr", "steps", "init"]);
-  const lr = cfg.lr ?? 0.1, steps = cfg.steps ?? 200, init = cfg.init ?? [1, 1];
+  const lr = cfg.lr ?? 0.1,
+    steps = cfg.steps ?? 200,
+    init = cfg.init ?? [1, 1];
   checkPositive(where, "lr", lr);
   checkPositive(where, "steps", steps, true);
   if (steps < 2) throw new Error(`${where}: steps must be ≥ 2, got ${steps}`);
-  if (init.length !== 2 || !init.every(Number.isFinite)) throw new Error(`${where}: init must be two finite numbers, got [${init}]`);
+  if (init.length !== 2 || !init.every(Number.isFinite))
+    throw new Error(`${where}: init must be two finite numbers, got [${init}]`);
   const game = bilinearGame({ A: [[1]] });
   const methods: BilinearTrajectory[] = [];
   for (const { key, label } of BILINEAR_METHODS) {
     const rule = bilinearRule(key);
-    const r = await sweep({ landscape: game, optimizer: rule, init: [...init], steps, hyper: { lr }, record: { every: 1 }, workers: 0, bound: 1e150 });
+    const r = await sweep({
+      landscape: game,
+      optimizer: rule,
+      init: [...init],
+      steps,
+      hyper: { lr },
+      record: { every: 1 },
+      workers: 0,
+      bound: 1e150,
+    });
     const xs = r.x!;
-    const x: number[] = [], y: number[] = [], dist: number[] = [];
+    const x: number[] = [],
+      y: number[] = [],
+      dist: number[] = [];
     for (let t = 0; t <= steps; t++) {
       x.push(xs[2 * t]);
       y.push(xs[2 * t + 1]);
@@ -314,7 +339,12 @@ export function linspace(a: number, b: number, n: number): number[] {
  * z ← z + Re(αμ)) on min_x max_y x·y, over a grid of |β| × arg β at real α: ρ of the 6×6 float64
  * update matrix of the state (x, y, Re μ, Im μ). `radius[i][j]` is at args[i], magnitudes[j].
  */
-export function complexMomentumHeatmap(cfg: ComplexMomentumHeatmapConfig = {}): { lr: number; magnitudes: number[]; args: number[]; radius: number[][] } {
+export function complexMomentumHeatmap(cfg: ComplexMomentumHeatmapConfig = {}): {
+  lr: number;
+  magnitudes: number[];
+  args: number[];
+  radius: number[][];
+} {
   checkKeys("complexMomentumHeatmap", cfg, ["lr", "magnitudes", "args"]);
   const lr = cfg.lr ?? 0.1;
   checkPositive("complexMomentumHeatmap", "lr", lr);
@@ -322,7 +352,9 @@ export function complexMomentumHeatmap(cfg: ComplexMomentumHeatmapConfig = {}): 
   const args = [...(cfg.args ?? linspace(0, Math.PI, 41))];
   const game = bilinearGame({ A: [[1]] });
   const rule = complexMomentumRule();
-  const radius = args.map((arg) => magnitudes.map((m) => spectralRadiusOfMatrix(gameUpdateMatrix(game, rule, { lr, beta: m, betaArg: arg }))));
+  const radius = args.map((arg) =>
+    magnitudes.map((m) => spectralRadiusOfMatrix(gameUpdateMatrix(game, rule, { lr, beta: m, betaArg: arg }))),
+  );
   return { lr, magnitudes, args, radius };
 }
 
@@ -330,7 +362,9 @@ export function complexMomentumHeatmap(cfg: ComplexMomentumHeatmapConfig = {}): 
 export function realMomentumRadii(betas: readonly number[], lr = 0.1): number[] {
   const game = bilinearGame({ A: [[1]] });
   const rule = complexMomentumRule();
-  return betas.map((b) => spectralRadiusOfMatrix(gameUpdateMatrix(game, rule, { lr, beta: Math.abs(b), betaArg: b < 0 ? Math.PI : 0 })));
+  return betas.map((b) =>
+    spectralRadiusOfMatrix(gameUpdateMatrix(game, rule, { lr, beta: Math.abs(b), betaArg: b < 0 ? Math.PI : 0 })),
+  );
 }
 
 export interface ComplexMomentumRun {
@@ -351,13 +385,15 @@ export async function complexMomentumTrajectories(cfg: {
   betas: readonly { magnitude: number; arg: number }[];
 }): Promise<ComplexMomentumRun[]> {
   checkKeys("complexMomentumTrajectories", cfg, ["lr", "steps", "betas"]);
-  const lr = cfg.lr ?? 0.1, steps = cfg.steps ?? 300;
+  const lr = cfg.lr ?? 0.1,
+    steps = cfg.steps ?? 300;
   checkPositive("complexMomentumTrajectories", "steps", steps, true);
   const game = bilinearGame({ A: [[1]] });
   const rule = complexMomentumRule();
   const out: ComplexMomentumRun[] = [];
   for (const { magnitude, arg } of cfg.betas) {
-    if (!(magnitude >= 0 && Number.isFinite(arg))) throw new Error(`complexMomentumTrajectories: bad β (|β| = ${magnitude}, arg = ${arg})`);
+    if (!(magnitude >= 0 && Number.isFinite(arg)))
+      throw new Error(`complexMomentumTrajectories: bad β (|β| = ${magnitude}, arg = ${arg})`);
     const r = await sweep({
       landscape: game,
       optimizer: rule,
@@ -369,14 +405,24 @@ export async function complexMomentumTrajectories(cfg: {
       bound: 1e150,
     });
     const xs = r.x!;
-    const x: number[] = [], y: number[] = [], dist: number[] = [];
+    const x: number[] = [],
+      y: number[] = [],
+      dist: number[] = [];
     for (let t = 0; t <= steps; t++) {
       x.push(xs[2 * t]);
       y.push(xs[2 * t + 1]);
       dist.push(Math.hypot(xs[2 * t], xs[2 * t + 1]));
     }
     const sr = await gameSpectralRadius(game, rule, { lr, beta: magnitude, betaArg: arg });
-    out.push({ magnitude, arg, x, y, dist, measuredRate: geometricRate(dist, Math.floor(steps / 2), steps), spectralRadius: sr.radius });
+    out.push({
+      magnitude,
+      arg,
+      x,
+      y,
+      dist,
+      measuredRate: geometricRate(dist, Math.floor(steps / 2), steps),
+      spectralRadius: sr.radius,
+    });
   }
   return out;
 }
@@ -394,7 +440,8 @@ export async function complexMomentumMeasuredRates(cfg: {
   args: readonly number[];
 }): Promise<{ rate: number[][]; seconds: number }> {
   checkKeys("complexMomentumMeasuredRates", cfg, ["lr", "steps", "magnitudes", "args"]);
-  const lr = cfg.lr ?? 0.1, steps = cfg.steps ?? 4000;
+  const lr = cfg.lr ?? 0.1,
+    steps = cfg.steps ?? 4000;
   checkPositive("complexMomentumMeasuredRates", "steps", steps, true);
   const every = Math.max(1, Math.floor(steps / 8));
   const game = bilinearGame({ A: [[1]] });
@@ -409,7 +456,8 @@ export async function complexMomentumMeasuredRates(cfg: {
     workers: 0,
     bound: 1e150,
   });
-  const rec = r.recordSteps!, nRec = rec.length;
+  const rec = r.recordSteps!,
+    nRec = rec.length;
   const d0 = Math.SQRT2;
   const rate = cfg.args.map((_, i) =>
     cfg.magnitudes.map((_, j) => {
@@ -471,7 +519,11 @@ function checkDistribution(where: string, name: string, p: readonly number[], n:
  * β = 0 is the plain preference game. The iterate must stay in the open simplex (use an entropic
  * rule); `minimizers` holds the (regularised) equilibrium (π*, π*).
  */
-export function preferenceSimplexGame(opts: { P: readonly (readonly number[])[]; beta?: number; ref?: readonly number[] }): ClosedFormLandscape {
+export function preferenceSimplexGame(opts: {
+  P: readonly (readonly number[])[];
+  beta?: number;
+  ref?: readonly number[];
+}): ClosedFormLandscape {
   const where = "preferenceSimplexGame";
   checkKeys(where, opts, ["P", "beta", "ref"]);
   const n = checkPreference(where, opts.P);
@@ -492,9 +544,11 @@ export function preferenceSimplexGame(opts: { P: readonly (readonly number[])[];
     players: [...new Array(n).fill(0), ...new Array(n).fill(1)],
     value<T>(o: Ops<T>, z: readonly T[]): T {
       if (z.length !== 2 * n) throw new Error(`${where}: expected ${2 * n} coordinates, got ${z.length}`);
-      const p = z.slice(0, n), q = z.slice(n);
+      const p = z.slice(0, n),
+        q = z.slice(n);
       let v: T = o.const(0);
-      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (A[i][j] !== 0) v = o.sub(v, o.mul(A[i][j], o.mul(p[i], q[j])));
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < n; j++) if (A[i][j] !== 0) v = o.sub(v, o.mul(A[i][j], o.mul(p[i], q[j])));
       if (beta > 0) {
         for (let i = 0; i < n; i++) {
           v = o.add(v, o.mul(beta, o.mul(p[i], o.sub(o.log(p[i]), Math.log(ref[i])))));
@@ -514,7 +568,11 @@ export function preferenceSimplexGame(opts: { P: readonly (readonly number[])[];
  * β(log π_i − log ref_i) − (Pπ)_i + λ = 0, Σπ = 1 (unknowns log π and λ). For β = 0 it returns
  * the interior Nash equilibrium (the kernel of P − ½ on the simplex) when it is unique.
  */
-export function regularizedNash(opts: { P: readonly (readonly number[])[]; beta: number; ref?: readonly number[] }): number[] {
+export function regularizedNash(opts: {
+  P: readonly (readonly number[])[];
+  beta: number;
+  ref?: readonly number[];
+}): number[] {
   const where = "regularizedNash";
   const n = checkPreference(where, opts.P);
   const P = opts.P;
@@ -528,7 +586,9 @@ export function regularizedNash(opts: { P: readonly (readonly number[])[]; beta:
     try {
       sol = solveDense(sys, [...new Array(n).fill(0), 1]);
     } catch {
-      throw new Error(`${where}: the unregularised game has no unique interior equilibrium (singular indifference system)`);
+      throw new Error(
+        `${where}: the unregularised game has no unique interior equilibrium (singular indifference system)`,
+      );
     }
     const p = sol.slice(0, n);
     if (p.some((v) => !(v > 0))) throw new Error(`${where}: the unregularised game has no unique interior equilibrium`);
@@ -554,10 +614,14 @@ export function regularizedNash(opts: { P: readonly (readonly number[])[]; beta:
         return j < n ? p[j] : 0;
       }),
     );
-    const step = solveDense(J, r.map((v) => -v));
+    const step = solveDense(
+      J,
+      r.map((v) => -v),
+    );
     let s = 1;
     while (s > 1e-8) {
-      const u2 = u.map((ui, i) => ui + s * step[i]), l2 = lam + s * step[n];
+      const u2 = u.map((ui, i) => ui + s * step[i]),
+        l2 = lam + s * step[n];
       if (Math.hypot(...resid(u2, l2)) < norm) {
         u = u2;
         lam = l2;
@@ -606,7 +670,11 @@ function solveDense(A: readonly (readonly number[])[], b: readonly number[]): nu
  * of the unregularised game (the regulariser is handled exactly in the prox step). Two field
  * calls (preference queries) per step. Hyperparameter `lr` (η, default 1).
  */
-export function nashMirrorProxRule(opts: { players: readonly number[]; beta: number; ref: readonly number[] }): OracleRule<"lr", never> {
+export function nashMirrorProxRule(opts: {
+  players: readonly number[];
+  beta: number;
+  ref: readonly number[];
+}): OracleRule<"lr", never> {
   const where = "nashMirrorProxRule";
   checkKeys(where, opts, ["players", "beta", "ref"]);
   const { players, beta, ref } = opts;
@@ -621,7 +689,9 @@ export function nashMirrorProxRule(opts: { players: readonly number[]; beta: num
     const out = base.slice();
     const denom = o.add(1, o.mul(lr, beta));
     for (const g of groups) {
-      const w = g.map((i) => o.div(o.add(o.sub(o.log(base[i]), o.mul(lr, d[i])), o.mul(o.mul(lr, beta), logRef[i])), denom));
+      const w = g.map((i) =>
+        o.div(o.add(o.sub(o.log(base[i]), o.mul(lr, d[i])), o.mul(o.mul(lr, beta), logRef[i])), denom),
+      );
       let mx: T = w[0];
       for (const wi of w.slice(1)) mx = o.max(mx, wi);
       const e = w.map((wi) => o.exp(o.sub(wi, mx)));
@@ -637,7 +707,8 @@ export function nashMirrorProxRule(opts: { players: readonly number[]; beta: num
     defaults: { lr: 1 },
     state: [],
     step(o, x, field, _s, h) {
-      if (x.length !== players.length) throw new Error(`${where}: players has ${players.length} entries but the iterate has ${x.length} blocks`);
+      if (x.length !== players.length)
+        throw new Error(`${where}: players has ${players.length} entries but the iterate has ${x.length} blocks`);
       const half = prox(o, x, field(x), h.lr);
       return { x: prox(o, x, field(half), h.lr), state: {} };
     },
@@ -689,16 +760,20 @@ export interface PreferenceCurve {
  * extragradient) and extragradient on the softmax logits (the library's logit `preferenceGame`,
  * the parameterisation EGPO trains), all at step η, in the fused engine.
  */
-export async function preferenceGameDynamics(cfg: PreferenceGameConfig = {}): Promise<{ steps: number[]; nash: number[]; curves: PreferenceCurve[] }> {
+export async function preferenceGameDynamics(
+  cfg: PreferenceGameConfig = {},
+): Promise<{ steps: number[]; nash: number[]; curves: PreferenceCurve[] }> {
   const where = "preferenceGameDynamics";
   checkKeys(where, cfg, ["P", "lr", "steps", "p0", "q0", "every"]);
   const P = cfg.P ?? CYCLIC_PREFERENCE;
   const n = checkPreference(where, P);
-  const lr = cfg.lr ?? 0.1, T = cfg.steps ?? 2000;
+  const lr = cfg.lr ?? 0.1,
+    T = cfg.steps ?? 2000;
   checkPositive(where, "lr", lr);
   checkPositive(where, "steps", T, true);
   const every = cfg.every ?? Math.max(1, Math.floor(T / 200));
-  const p0 = cfg.p0 ?? [0.6, 0.3, 0.1], q0 = cfg.q0 ?? [0.2, 0.5, 0.3];
+  const p0 = cfg.p0 ?? [0.6, 0.3, 0.1],
+    q0 = cfg.q0 ?? [0.2, 0.5, 0.3];
   checkDistribution(where, "p0", p0, n);
   checkDistribution(where, "q0", q0, n);
   const nashP = regularizedNash({ P, beta: 0 });
@@ -707,28 +782,54 @@ export async function preferenceGameDynamics(cfg: PreferenceGameConfig = {}): Pr
   const players = game.players!;
   const z0 = [...p0, ...q0];
   const curves: PreferenceCurve[] = [];
-  let stepsOut: number[] = [];
+  const stepsOut: number[] = [];
 
   // Multiplicative weights: every step recorded, for the running average of the iterates.
-  const mw = await sweep({ landscape: game, optimizer: multiplicativeWeightsRule({ players }), init: z0, steps: T, hyper: { lr }, record: { every: 1 }, workers: 0 });
+  const mw = await sweep({
+    landscape: game,
+    optimizer: multiplicativeWeightsRule({ players }),
+    init: z0,
+    steps: T,
+    hyper: { lr },
+    record: { every: 1 },
+    workers: 0,
+  });
   const d = 2 * n;
   const at = (xs: Float64Array, t: number) => Array.from(xs.subarray(t * d, (t + 1) * d));
   const sum = new Array(d).fill(0);
-  const mwLast: number[] = [], mwAvg: number[] = [];
+  const mwLast: number[] = [],
+    mwAvg: number[] = [];
   for (let t = 0; t <= T; t++) {
     const z = at(mw.x!, t);
     z.forEach((v, i) => (sum[i] += v));
     if (t % every === 0) {
       stepsOut.push(t);
       mwLast.push(klDivergence(nash, z));
-      mwAvg.push(klDivergence(nash, sum.map((s) => s / (t + 1))));
+      mwAvg.push(
+        klDivergence(
+          nash,
+          sum.map((s) => s / (t + 1)),
+        ),
+      );
     }
   }
   curves.push({ key: "mw", label: "multiplicative weights (last iterate)", kl: mwLast });
   curves.push({ key: "mwAverage", label: "multiplicative weights (average iterate)", kl: mwAvg });
 
-  const mp = await sweep({ landscape: game, optimizer: mirrorProxRule({ players }), init: z0, steps: T, hyper: { lr }, record: { every }, workers: 0 });
-  curves.push({ key: "mirrorProx", label: "mirror prox (last iterate)", kl: stepsOut.map((_, k) => klDivergence(nash, at(mp.x!, k))) });
+  const mp = await sweep({
+    landscape: game,
+    optimizer: mirrorProxRule({ players }),
+    init: z0,
+    steps: T,
+    hyper: { lr },
+    record: { every },
+    workers: 0,
+  });
+  curves.push({
+    key: "mirrorProx",
+    label: "mirror prox (last iterate)",
+    kl: stepsOut.map((_, k) => klDivergence(nash, at(mp.x!, k))),
+  });
 
   const logitGame = preferenceGame({ P });
   const eg = await sweep({
@@ -780,7 +881,9 @@ export interface RegularizedRun {
  * with z*_β from `regularizedNash` (float64 Newton), the measured linear rate, and the
  * contraction 1/(1+ηβ) per iteration (two preference queries) of the mirror-prox analysis.
  */
-export async function regularizedPreferenceDynamics(cfg: RegularizedConfig = {}): Promise<{ beta: number; nash: number[]; runs: RegularizedRun[]; mw: number[] }> {
+export async function regularizedPreferenceDynamics(
+  cfg: RegularizedConfig = {},
+): Promise<{ beta: number; nash: number[]; runs: RegularizedRun[]; mw: number[] }> {
   const where = "regularizedPreferenceDynamics";
   checkKeys(where, cfg, ["P", "beta", "ref", "lrs", "steps", "p0", "q0"]);
   const P = cfg.P ?? CYCLIC_PREFERENCE;
@@ -793,7 +896,8 @@ export async function regularizedPreferenceDynamics(cfg: RegularizedConfig = {})
   lrs.forEach((lr) => checkPositive(where, "lrs[i]", lr));
   const steps = cfg.steps ?? 60;
   checkPositive(where, "steps", steps, true);
-  const p0 = cfg.p0 ?? [0.6, 0.3, 0.1], q0 = cfg.q0 ?? [0.2, 0.5, 0.3];
+  const p0 = cfg.p0 ?? [0.6, 0.3, 0.1],
+    q0 = cfg.q0 ?? [0.2, 0.5, 0.3];
   checkDistribution(where, "p0", p0, n);
   checkDistribution(where, "q0", q0, n);
   const star = regularizedNash({ P, beta, ref });
@@ -804,8 +908,18 @@ export async function regularizedPreferenceDynamics(cfg: RegularizedConfig = {})
   const d = 2 * n;
   const runs: RegularizedRun[] = [];
   for (const lr of lrs) {
-    const r = await sweep({ landscape: game, optimizer: rule, init: [...p0, ...q0], steps, hyper: { lr }, record: { every: 1 }, workers: 0 });
-    const kl = Array.from({ length: steps + 1 }, (_, t) => klDivergence(nash, Array.from(r.x!.subarray(t * d, (t + 1) * d))));
+    const r = await sweep({
+      landscape: game,
+      optimizer: rule,
+      init: [...p0, ...q0],
+      steps,
+      hyper: { lr },
+      record: { every: 1 },
+      workers: 0,
+    });
+    const kl = Array.from({ length: steps + 1 }, (_, t) =>
+      klDivergence(nash, Array.from(r.x!.subarray(t * d, (t + 1) * d))),
+    );
     // Fit until the KL hits float64 round-off.
     let last = kl.findIndex((v) => v < 1e-12);
     if (last < 0) last = steps;
@@ -813,8 +927,18 @@ export async function regularizedPreferenceDynamics(cfg: RegularizedConfig = {})
   }
   // For contrast: plain multiplicative weights on the regularised game (regulariser in the field).
   const regGame = preferenceSimplexGame({ P, beta, ref });
-  const mwRun = await sweep({ landscape: regGame, optimizer: multiplicativeWeightsRule({ players }), init: [...p0, ...q0], steps, hyper: { lr: 1 }, record: { every: 1 }, workers: 0 });
-  const mw = Array.from({ length: steps + 1 }, (_, t) => klDivergence(nash, Array.from(mwRun.x!.subarray(t * d, (t + 1) * d))));
+  const mwRun = await sweep({
+    landscape: regGame,
+    optimizer: multiplicativeWeightsRule({ players }),
+    init: [...p0, ...q0],
+    steps,
+    hyper: { lr: 1 },
+    record: { every: 1 },
+    workers: 0,
+  });
+  const mw = Array.from({ length: steps + 1 }, (_, t) =>
+    klDivergence(nash, Array.from(mwRun.x!.subarray(t * d, (t + 1) * d))),
+  );
   return { beta, nash, runs, mw };
 }
 
@@ -826,7 +950,11 @@ export async function regularizedPreferenceDynamics(cfg: RegularizedConfig = {})
  * ξ ~ N(0, I) drawn afresh at every field evaluation (so extragradient's two calls see independent
  * noise). Equilibrium 0.
  */
-export function noisyBilinearGame(opts: { A: readonly (readonly number[])[]; alpha: number; sigma: number }): ClosedFormLandscape {
+export function noisyBilinearGame(opts: {
+  A: readonly (readonly number[])[];
+  alpha: number;
+  sigma: number;
+}): ClosedFormLandscape {
   checkKeys("noisyBilinearGame", opts, ["A", "alpha", "sigma"]);
   const base = bilinearGame({ A: opts.A, alpha: opts.alpha, beta: opts.alpha });
   const sigma = opts.sigma;
@@ -876,16 +1004,31 @@ export interface StochasticCurve {
  * η_t = γ/(t + b) of Hsieh et al. (2019) for strongly monotone problems; squared distance to the
  * equilibrium, median and quartiles over seeds.
  */
-export async function stochasticExtragradient(cfg: StochasticConfig = {}): Promise<{ curves: StochasticCurve[]; seeds: number }> {
+export async function stochasticExtragradient(
+  cfg: StochasticConfig = {},
+): Promise<{ curves: StochasticCurve[]; seeds: number }> {
   const where = "stochasticExtragradient";
   checkKeys(where, cfg, ["budget", "seeds", "sigma", "alpha", "gamma", "offset", "points"]);
-  const budget = cfg.budget ?? 4000, seeds = cfg.seeds ?? 16, sigma = cfg.sigma ?? 0.5, alpha = cfg.alpha ?? 0.5;
-  const gamma = cfg.gamma ?? 4, offset = cfg.offset ?? 20, points = cfg.points ?? 40;
+  const budget = cfg.budget ?? 4000,
+    seeds = cfg.seeds ?? 16,
+    sigma = cfg.sigma ?? 0.5,
+    alpha = cfg.alpha ?? 0.5;
+  const gamma = cfg.gamma ?? 4,
+    offset = cfg.offset ?? 20,
+    points = cfg.points ?? 40;
   checkPositive(where, "budget", budget, true);
   checkPositive(where, "seeds", seeds, true);
   checkPositive(where, "points", points, true);
-  if (budget % (2 * points) !== 0) throw new Error(`${where}: budget (${budget}) must be a multiple of 2·points (${2 * points})`);
-  const game = noisyBilinearGame({ A: [[1, 0], [0, 1]], alpha, sigma });
+  if (budget % (2 * points) !== 0)
+    throw new Error(`${where}: budget (${budget}) must be a multiple of 2·points (${2 * points})`);
+  const game = noisyBilinearGame({
+    A: [
+      [1, 0],
+      [0, 1],
+    ],
+    alpha,
+    sigma,
+  });
   const init = [1, -1, 1, 1];
   const curves: StochasticCurve[] = [];
   for (const [key, label, callsPerStep, rule] of [
@@ -930,7 +1073,12 @@ export function minmaxGamesConfig(quick: boolean = quickMode()) {
   return {
     bilinear: { lr: 0.1, steps: quick ? 200 : 400, init: [1, 1] as [number, number] },
     heatmap: { lr: 0.1, magnitudes: linspace(0, 0.99, quick ? 41 : 100), args: linspace(0, Math.PI, quick ? 41 : 100) },
-    heatmapCheck: { lr: 0.1, magnitudes: linspace(0, 0.99, quick ? 12 : 30), args: linspace(0, Math.PI, quick ? 12 : 30), steps: 4000 },
+    heatmapCheck: {
+      lr: 0.1,
+      magnitudes: linspace(0, 0.99, quick ? 12 : 30),
+      args: linspace(0, Math.PI, quick ? 12 : 30),
+      steps: 4000,
+    },
     realBetas: linspace(-0.99, 0.99, quick ? 199 : 1981),
     momentumTrajectories: {
       lr: 0.1,
@@ -944,21 +1092,32 @@ export function minmaxGamesConfig(quick: boolean = quickMode()) {
     },
     preference: { lr: 1, steps: quick ? 1000 : 3000 },
     regularized: { beta: 0.1, ref: [0.5, 0.3, 0.2], lrs: [0.5, 1, 2], steps: 60 },
-    stochastic: { budget: quick ? 4000 : 20000, seeds: quick ? 16 : 64, sigma: 0.5, alpha: 0.5, gamma: 4, offset: 20, points: 40 },
+    stochastic: {
+      budget: quick ? 4000 : 20000,
+      seeds: quick ? 16 : 64,
+      sigma: 0.5,
+      alpha: 0.5,
+      gamma: 4,
+      offset: 20,
+      points: 40,
+    },
   };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Claims: the checks the notebook prints (the test asserts them too, next to independent closed forms)
 
-
-const fmt = (v: number, d = 6) => (Number.isFinite(v) ? (Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(3) : v.toFixed(d)) : String(v));
+const fmt = (v: number, d = 6) =>
+  Number.isFinite(v) ? (Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(3) : v.toFixed(d)) : String(v);
 
 /** Figure 1's claims, checked on `bilinearDynamics` output against closed forms. */
 export function bilinearClaims(res: Awaited<ReturnType<typeof bilinearDynamics>>): ClaimCheck[] {
   const eta = res.lr;
   const get = (k: BilinearMethod) => res.methods.find((m) => m.key === k)!;
-  const gda = get("gda"), alt = get("gdaAlternating"), eg = get("extragradient"), peg = get("pastExtragradient");
+  const gda = get("gda"),
+    alt = get("gdaAlternating"),
+    eg = get("extragradient"),
+    peg = get("pastExtragradient");
   const g = Math.sqrt(1 + eta * eta);
   const ratios = gda.dist.slice(1).map((d, t) => d / gda.dist[t]);
   const gdaErr = Math.max(...ratios.map((r) => Math.abs(r - g)));
@@ -980,12 +1139,18 @@ export function bilinearClaims(res: Awaited<ReturnType<typeof bilinearDynamics>>
     },
     {
       text: "extragradient converges linearly at the spectral radius of its update map (closed form √(1 − η² + η⁴))",
-      passed: eg.spectralRadius < 1 && Math.abs(eg.measuredRate - eg.spectralRadius) < 1e-4 && Math.abs(eg.spectralRadius - egClosed) < 1e-6,
+      passed:
+        eg.spectralRadius < 1 &&
+        Math.abs(eg.measuredRate - eg.spectralRadius) < 1e-4 &&
+        Math.abs(eg.spectralRadius - egClosed) < 1e-6,
       details: `measured ${fmt(eg.measuredRate, 7)} vs diagnostics' ρ ${fmt(eg.spectralRadius, 7)} vs closed form ${fmt(egClosed, 7)}`,
     },
     {
       text: "optimistic / past extragradient converges linearly at the spectral radius of its (4×4) update map",
-      passed: peg.spectralRadius < 1 && Math.abs(peg.measuredRate - peg.spectralRadius) < 1e-4 && Math.abs(peg.matrixRadius - peg.spectralRadius) < 1e-6,
+      passed:
+        peg.spectralRadius < 1 &&
+        Math.abs(peg.measuredRate - peg.spectralRadius) < 1e-4 &&
+        Math.abs(peg.matrixRadius - peg.spectralRadius) < 1e-6,
       details: `measured ${fmt(peg.measuredRate, 7)} vs diagnostics' ρ ${fmt(peg.spectralRadius, 7)} vs float64 matrix ρ ${fmt(peg.matrixRadius, 7)}`,
     },
   ];
@@ -1002,21 +1167,24 @@ export function complexMomentumClaims(
   const minReal = Math.min(...realRadii);
   const argmin = realBetas[realRadii.indexOf(minReal)];
   const good = runs.find((r) => Math.abs(r.magnitude - 0.9) < 1e-12 && Math.abs(r.arg - Math.PI / 4) < 1e-12);
-  let worst = 0, disagree = 0, n = 0;
+  let worst = 0,
+    disagree = 0,
+    n = 0;
   check.rate.forEach((row, i) =>
     row.forEach((v, j) => {
       const rho = check.radius[i][j];
       worst = Math.max(worst, Math.abs(v - rho));
       if (Math.abs(rho - 1) >= 0.002) {
         n++;
-        if ((v < 1) !== (rho < 1)) disagree++;
+        if (v < 1 !== rho < 1) disagree++;
       }
     }),
   );
   const flat = heat.radius.flat();
   const minRho = Math.min(...flat);
   const at = flat.indexOf(minRho);
-  const i = Math.floor(at / heat.magnitudes.length), j = at % heat.magnitudes.length;
+  const i = Math.floor(at / heat.magnitudes.length),
+    j = at % heat.magnitudes.length;
   return [
     {
       text: "no real β (positive or negative) converges: ρ > 1 for every real β in [−0.99, 0.99]",
@@ -1026,7 +1194,9 @@ export function complexMomentumClaims(
     {
       text: "β = 0.9·e^{iπ/4} converges, at the rate its spectral radius predicts",
       passed: !!good && good.spectralRadius < 1 && Math.abs(good.measuredRate - good.spectralRadius) < 1e-3,
-      details: good ? `ρ = ${fmt(good.spectralRadius)}, measured rate ${fmt(good.measuredRate)}, ‖z_T‖/‖z_0‖ = ${fmt(good.dist[good.dist.length - 1] / good.dist[0])}` : "run missing",
+      details: good
+        ? `ρ = ${fmt(good.spectralRadius)}, measured rate ${fmt(good.measuredRate)}, ‖z_T‖/‖z_0‖ = ${fmt(good.dist[good.dist.length - 1] / good.dist[0])}`
+        : "run missing",
     },
     {
       text: "the ρ heat map predicts the trajectories: measured rates on the grid match ρ",
@@ -1037,13 +1207,13 @@ export function complexMomentumClaims(
 }
 
 /** Figure 3's claims, for one unregularised game and the regularised run. */
-export function preferenceClaims(
-  name: string,
-  res: Awaited<ReturnType<typeof preferenceGameDynamics>>,
-): ClaimCheck[] {
+export function preferenceClaims(name: string, res: Awaited<ReturnType<typeof preferenceGameDynamics>>): ClaimCheck[] {
   const c = (k: string) => res.curves.find((x) => x.key === k)!.kl;
   const last = (a: number[]) => a[a.length - 1];
-  const mw = c("mw"), avg = c("mwAverage"), mp = c("mirrorProx"), eg = c("extragradientLogits");
+  const mw = c("mw"),
+    avg = c("mwAverage"),
+    mp = c("mirrorProx"),
+    eg = c("extragradientLogits");
   const T = res.steps[res.steps.length - 1];
   return [
     {
@@ -1073,7 +1243,9 @@ export function preferenceClaims(
 export function regularizedClaims(res: Awaited<ReturnType<typeof regularizedPreferenceDynamics>>): ClaimCheck[] {
   const out: ClaimCheck[] = [];
   const two = res.runs.find((r) => r.lr === 2);
-  const linear = res.runs.every((r) => r.measuredRate < 1 && r.kl.slice(0, 21).every((v, k) => k === 0 || v < r.kl[k - 1]));
+  const linear = res.runs.every(
+    (r) => r.measuredRate < 1 && r.kl.slice(0, 21).every((v, k) => k === 0 || v < r.kl[k - 1]),
+  );
   out.push({
     text: `Nash-MP converges linearly on the KL-regularised game (β = ${res.beta})`,
     passed: linear,
@@ -1085,7 +1257,8 @@ export function regularizedClaims(res: Awaited<ReturnType<typeof regularizedPref
     details: res.runs.map((r) => `η = ${r.lr}: measured ${fmt(r.measuredRate, 4)} ≤ ${fmt(r.boundRate, 4)}`).join("; "),
   });
   if (two) {
-    const perQuery = Math.sqrt(two.measuredRate), stated = Math.pow(1 + 2 * res.beta, -0.5);
+    const perQuery = Math.sqrt(two.measuredRate),
+      stated = Math.pow(1 + 2 * res.beta, -0.5);
     out.push({
       text: "Tiapkin et al.'s stated rate (1+2β)^{−N/2} over N preference queries (η = 2, 2 queries per iteration)",
       passed: perQuery <= stated,
@@ -1141,18 +1314,35 @@ const ax = (i: number) => (i === 0 ? "" : String(i + 1));
 const onAxes = (i: number) => ({ xaxis: `x${ax(i)}`, yaxis: `y${ax(i)}` });
 
 /** One row of independent subplots with titles. */
-function rowLayout(title: string, panels: { title: string; x: string; y: string; logX?: boolean; logY?: boolean; square?: boolean }[], height = 430): Figure {
+function rowLayout(
+  title: string,
+  panels: { title: string; x: string; y: string; logX?: boolean; logY?: boolean; square?: boolean }[],
+  height = 430,
+): Figure {
   const layout: Record<string, unknown> = {
     title: { text: title },
     grid: { rows: 1, columns: panels.length, pattern: "independent" },
     height,
     legend: { orientation: "h", y: -0.25 },
     margin: { t: 90, l: 60, r: 20, b: 60 },
-    annotations: panels.map((p, i) => ({ text: p.title, showarrow: false, xref: `x${ax(i)} domain`, yref: `y${ax(i)} domain`, x: 0.5, y: 1.1, font: { size: 13 } })),
+    annotations: panels.map((p, i) => ({
+      text: p.title,
+      showarrow: false,
+      xref: `x${ax(i)} domain`,
+      yref: `y${ax(i)} domain`,
+      x: 0.5,
+      y: 1.1,
+      font: { size: 13 },
+    })),
   };
   panels.forEach((p, i) => {
     layout[`xaxis${ax(i)}`] = { title: { text: p.x }, type: p.logX ? "log" : "linear", exponentformat: "power" };
-    layout[`yaxis${ax(i)}`] = { title: { text: p.y }, type: p.logY ? "log" : "linear", exponentformat: "power", ...(p.square ? { scaleanchor: `x${ax(i)}` } : {}) };
+    layout[`yaxis${ax(i)}`] = {
+      title: { text: p.y },
+      type: p.logY ? "log" : "linear",
+      exponentformat: "power",
+      ...(p.square ? { scaleanchor: `x${ax(i)}` } : {}),
+    };
   });
   return { data: [], layout, config: { responsive: true } };
 }
@@ -1165,43 +1355,107 @@ export function bilinearFigure(res: Awaited<ReturnType<typeof bilinearDynamics>>
   ]);
   for (const m of res.methods) {
     const color = COLORS[m.key];
-    fig.data.push({ type: "scatter", mode: "lines", x: m.x, y: m.y, name: m.label, legendgroup: m.key, line: { color, width: 1.5 }, ...onAxes(0) });
-    const t = m.dist.map((_, k) => k);
-    fig.data.push({ type: "scatter", mode: "lines", x: t, y: m.dist, name: m.label, legendgroup: m.key, showlegend: false, line: { color, width: 2 }, ...onAxes(1) });
     fig.data.push({
-      type: "scatter", mode: "lines", x: t, y: t.map((k) => m.dist[0] * Math.pow(m.spectralRadius, k)), name: `ρ = ${m.spectralRadius.toFixed(5)}`,
-      legendgroup: m.key, showlegend: false, line: { color, width: 1, dash: "dot" }, hovertemplate: `ρ = ${m.spectralRadius.toFixed(6)}<extra></extra>`, ...onAxes(1),
+      type: "scatter",
+      mode: "lines",
+      x: m.x,
+      y: m.y,
+      name: m.label,
+      legendgroup: m.key,
+      line: { color, width: 1.5 },
+      ...onAxes(0),
+    });
+    const t = m.dist.map((_, k) => k);
+    fig.data.push({
+      type: "scatter",
+      mode: "lines",
+      x: t,
+      y: m.dist,
+      name: m.label,
+      legendgroup: m.key,
+      showlegend: false,
+      line: { color, width: 2 },
+      ...onAxes(1),
+    });
+    fig.data.push({
+      type: "scatter",
+      mode: "lines",
+      x: t,
+      y: t.map((k) => m.dist[0] * Math.pow(m.spectralRadius, k)),
+      name: `ρ = ${m.spectralRadius.toFixed(5)}`,
+      legendgroup: m.key,
+      showlegend: false,
+      line: { color, width: 1, dash: "dot" },
+      hovertemplate: `ρ = ${m.spectralRadius.toFixed(6)}<extra></extra>`,
+      ...onAxes(1),
     });
   }
-  fig.data.push({ type: "scatter", mode: "markers", x: [0], y: [0], name: "equilibrium", marker: { symbol: "x", size: 10, color: "black" }, ...onAxes(0) });
+  fig.data.push({
+    type: "scatter",
+    mode: "markers",
+    x: [0],
+    y: [0],
+    name: "equilibrium",
+    marker: { symbol: "x", size: 10, color: "black" },
+    ...onAxes(0),
+  });
   return fig;
 }
 
 /** Figure 2a: ρ over (|β|, arg β) with the ρ = 1 contour and the β's of the trajectories marked. */
-export function complexMomentumHeatmapFigure(heat: ReturnType<typeof complexMomentumHeatmap>, runs: readonly ComplexMomentumRun[] = []): Figure {
+export function complexMomentumHeatmapFigure(
+  heat: ReturnType<typeof complexMomentumHeatmap>,
+  runs: readonly ComplexMomentumRun[] = [],
+): Figure {
   const argsPi = heat.args.map((a) => a / Math.PI);
   const lo = Math.min(...heat.radius.flat());
   const data: Figure["data"] = [
     {
-      type: "heatmap", x: heat.magnitudes, y: argsPi, z: heat.radius, zmin: lo, zmax: 2 - lo, zmid: 1,
-      colorscale: "RdBu", colorbar: { title: { text: "ρ" } }, name: "ρ",
+      type: "heatmap",
+      x: heat.magnitudes,
+      y: argsPi,
+      z: heat.radius,
+      zmin: lo,
+      zmax: 2 - lo,
+      zmid: 1,
+      colorscale: "RdBu",
+      colorbar: { title: { text: "ρ" } },
+      name: "ρ",
       hovertemplate: "|β| = %{x:.3f}<br>arg β = %{y:.3f}π<br>ρ = %{z:.5f}<extra></extra>",
     },
     {
-      type: "contour", x: heat.magnitudes, y: argsPi, z: heat.radius, showscale: false, contours: { start: 1, end: 1, size: 1, coloring: "lines" },
-      colorscale: [[0, "black"], [1, "black"]], line: { width: 2 }, hoverinfo: "skip", name: "ρ = 1", showlegend: true,
+      type: "contour",
+      x: heat.magnitudes,
+      y: argsPi,
+      z: heat.radius,
+      showscale: false,
+      contours: { start: 1, end: 1, size: 1, coloring: "lines" },
+      colorscale: [
+        [0, "black"],
+        [1, "black"],
+      ],
+      line: { width: 2 },
+      hoverinfo: "skip",
+      name: "ρ = 1",
+      showlegend: true,
     },
   ];
   runs.forEach((r, k) => {
     data.push({
-      type: "scatter", mode: "markers", x: [r.magnitude], y: [r.arg / Math.PI], name: `β = ${r.magnitude}·e^{i·${(r.arg / Math.PI).toFixed(2)}π}`,
+      type: "scatter",
+      mode: "markers",
+      x: [r.magnitude],
+      y: [r.arg / Math.PI],
+      name: `β = ${r.magnitude}·e^{i·${(r.arg / Math.PI).toFixed(2)}π}`,
       marker: { color: SEQ[k % SEQ.length], size: 11, line: { color: "white", width: 1.5 } },
     });
   });
   return {
     data,
     layout: {
-      title: { text: `Complex momentum on x·y, α = ${heat.lr}: spectral radius ρ (blue: ρ < 1, converges; red: ρ > 1; black line: ρ = 1)` },
+      title: {
+        text: `Complex momentum on x·y, α = ${heat.lr}: spectral radius ρ (blue: ρ < 1, converges; red: ρ > 1; black line: ρ = 1)`,
+      },
       xaxis: { title: { text: "|β|" } },
       yaxis: { title: { text: "arg β / π   (0: heavy ball, 1: negative momentum)" } },
       height: 520,
@@ -1213,20 +1467,38 @@ export function complexMomentumHeatmapFigure(heat: ReturnType<typeof complexMome
 }
 
 /** Figure 2b: ρ for real β, and ‖z_t‖ for a few β. */
-export function complexMomentumFigure(realBetas: readonly number[], realRadii: readonly number[], runs: readonly ComplexMomentumRun[]): Figure {
+export function complexMomentumFigure(
+  realBetas: readonly number[],
+  realRadii: readonly number[],
+  runs: readonly ComplexMomentumRun[],
+): Figure {
   const fig = rowLayout("Complex momentum: real β never converges, some complex β do", [
     { title: "real β: ρ − 1 > 0 everywhere (log scale)", x: "β (real)", y: "ρ − 1", logY: true },
     { title: "‖z_t‖ from (1, 1) for a few β", x: "step", y: "‖z_t‖", logY: true },
   ]);
   // ρ − 1 on a log axis shows that it stays positive (no real β converges); a value ≤ 0 would be a gap.
   fig.data.push({
-    type: "scatter", mode: "lines", x: realBetas, y: realRadii.map((r) => (r > 1 ? r - 1 : null)), name: "ρ(β) − 1, β real",
-    line: { color: "#d62728", width: 2 }, connectgaps: false, ...onAxes(0),
+    type: "scatter",
+    mode: "lines",
+    x: realBetas,
+    y: realRadii.map((r) => (r > 1 ? r - 1 : null)),
+    name: "ρ(β) − 1, β real",
+    line: { color: "#d62728", width: 2 },
+    connectgaps: false,
+    ...onAxes(0),
   });
   runs.forEach((r, k) => {
     const color = SEQ[k % SEQ.length];
     const label = `β = ${r.magnitude}·e^{i·${(r.arg / Math.PI).toFixed(2)}π} (ρ = ${r.spectralRadius.toFixed(4)})`;
-    fig.data.push({ type: "scatter", mode: "lines", x: r.dist.map((_, t) => t), y: r.dist, name: label, line: { color, width: 2 }, ...onAxes(1) });
+    fig.data.push({
+      type: "scatter",
+      mode: "lines",
+      x: r.dist.map((_, t) => t),
+      y: r.dist,
+      name: label,
+      line: { color, width: 2 },
+      ...onAxes(1),
+    });
   });
   return fig;
 }
@@ -1236,15 +1508,31 @@ export function preferenceFigure(
   games: readonly { name: string; res: Awaited<ReturnType<typeof preferenceGameDynamics>> }[],
   reg: Awaited<ReturnType<typeof regularizedPreferenceDynamics>>,
 ): Figure {
-  const fig = rowLayout("Preference games on the simplex: KL(z*‖z_t)", [
-    ...games.map((g) => ({ title: g.name, x: "step", y: "KL to Nash", logY: true })),
-    { title: `KL-regularised, β = ${reg.beta} (dotted: (1+ηβ)^−k)`, x: "iteration k (2 queries each)", y: "KL to π*_β", logY: true },
-  ], 460);
+  const fig = rowLayout(
+    "Preference games on the simplex: KL(z*‖z_t)",
+    [
+      ...games.map((g) => ({ title: g.name, x: "step", y: "KL to Nash", logY: true })),
+      {
+        title: `KL-regularised, β = ${reg.beta} (dotted: (1+ηβ)^−k)`,
+        x: "iteration k (2 queries each)",
+        y: "KL to π*_β",
+        logY: true,
+      },
+    ],
+    460,
+  );
   games.forEach((g, i) => {
     for (const c of g.res.curves) {
       fig.data.push({
-        type: "scatter", mode: "lines", x: g.res.steps, y: c.kl, name: c.label, legendgroup: c.key, showlegend: i === 0,
-        line: { color: COLORS[c.key], width: 2 }, ...onAxes(i),
+        type: "scatter",
+        mode: "lines",
+        x: g.res.steps,
+        y: c.kl,
+        name: c.label,
+        legendgroup: c.key,
+        showlegend: i === 0,
+        line: { color: COLORS[c.key], width: 2 },
+        ...onAxes(i),
       });
     }
   });
@@ -1252,36 +1540,87 @@ export function preferenceFigure(
   reg.runs.forEach((r, k) => {
     const color = SEQ[(k + 2) % SEQ.length];
     const it = r.kl.map((_, t) => t);
-    fig.data.push({ type: "scatter", mode: "lines", x: it, y: r.kl, name: `Nash-MP η = ${r.lr}`, legendgroup: `nmp${k}`, line: { color, width: 2 }, ...onAxes(j) });
     fig.data.push({
-      type: "scatter", mode: "lines", x: it, y: it.map((t) => r.kl[0] * Math.pow(r.boundRate, t)), name: `(1+ηβ)^{−k}, η = ${r.lr}`,
-      legendgroup: `nmp${k}`, showlegend: false, line: { color, width: 1, dash: "dot" }, ...onAxes(j),
+      type: "scatter",
+      mode: "lines",
+      x: it,
+      y: r.kl,
+      name: `Nash-MP η = ${r.lr}`,
+      legendgroup: `nmp${k}`,
+      line: { color, width: 2 },
+      ...onAxes(j),
+    });
+    fig.data.push({
+      type: "scatter",
+      mode: "lines",
+      x: it,
+      y: it.map((t) => r.kl[0] * Math.pow(r.boundRate, t)),
+      name: `(1+ηβ)^{−k}, η = ${r.lr}`,
+      legendgroup: `nmp${k}`,
+      showlegend: false,
+      line: { color, width: 1, dash: "dot" },
+      ...onAxes(j),
     });
   });
-  fig.data.push({ type: "scatter", mode: "lines", x: reg.mw.map((_, t) => t), y: reg.mw, name: "multiplicative weights η = 1 (regulariser in the field)", line: { color: "#7f7f7f", width: 1.5, dash: "dash" }, ...onAxes(j) });
+  fig.data.push({
+    type: "scatter",
+    mode: "lines",
+    x: reg.mw.map((_, t) => t),
+    y: reg.mw,
+    name: "multiplicative weights η = 1 (regulariser in the field)",
+    line: { color: "#7f7f7f", width: 1.5, dash: "dash" },
+    ...onAxes(j),
+  });
   return fig;
 }
 
 /** Figure 4: median and quartile band of ‖z − z*‖² vs gradient calls, with a 1/t guide. */
 export function stochasticFigure(res: Awaited<ReturnType<typeof stochasticExtragradient>>): Figure {
-  const fig = rowLayout(`Stochastic extragradient at an equal gradient budget (${res.seeds} seeds, median and 25–75 %)`, [
-    { title: "noisy strongly monotone bilinear game", x: "gradient calls", y: "‖z − z*‖²", logX: true, logY: true },
-  ]);
+  const fig = rowLayout(
+    `Stochastic extragradient at an equal gradient budget (${res.seeds} seeds, median and 25–75 %)`,
+    [{ title: "noisy strongly monotone bilinear game", x: "gradient calls", y: "‖z − z*‖²", logX: true, logY: true }],
+  );
   const colors = { pastExtragradient: "#2ca02c", extragradient: "#1f77b4" };
   for (const c of res.curves) {
-    const idx = c.calls.map((v, k) => [v, k]).filter(([v]) => v > 0).map(([, k]) => k);
+    const idx = c.calls
+      .map((v, k) => [v, k])
+      .filter(([v]) => v > 0)
+      .map(([, k]) => k);
     const xs = idx.map((k) => c.calls[k]);
     const color = colors[c.key];
     fig.data.push({
-      type: "scatter", mode: "lines", x: [...xs, ...[...xs].reverse()], y: [...idx.map((k) => c.hi[k]), ...[...idx].reverse().map((k) => c.lo[k])],
-      fill: "toself", fillcolor: rgba(color, 0.18), line: { width: 0 }, hoverinfo: "skip", showlegend: false, legendgroup: c.key,
+      type: "scatter",
+      mode: "lines",
+      x: [...xs, ...[...xs].reverse()],
+      y: [...idx.map((k) => c.hi[k]), ...[...idx].reverse().map((k) => c.lo[k])],
+      fill: "toself",
+      fillcolor: rgba(color, 0.18),
+      line: { width: 0 },
+      hoverinfo: "skip",
+      showlegend: false,
+      legendgroup: c.key,
     });
-    fig.data.push({ type: "scatter", mode: "lines", x: xs, y: idx.map((k) => c.median[k]), name: c.label, legendgroup: c.key, line: { color, width: 2 } });
+    fig.data.push({
+      type: "scatter",
+      mode: "lines",
+      x: xs,
+      y: idx.map((k) => c.median[k]),
+      name: c.label,
+      legendgroup: c.key,
+      line: { color, width: 2 },
+    });
   }
   const peg = res.curves[0];
   const k0 = Math.floor(peg.calls.length / 4);
   const a = peg.median[k0] * peg.calls[k0];
   const xs = peg.calls.filter((v) => v >= peg.calls[k0]);
-  fig.data.push({ type: "scatter", mode: "lines", x: xs, y: xs.map((v) => a / v), name: "∝ 1/t", line: { color: "#444", dash: "dot", width: 1 } });
+  fig.data.push({
+    type: "scatter",
+    mode: "lines",
+    x: xs,
+    y: xs.map((v) => a / v),
+    name: "∝ 1/t",
+    line: { color: "#444", dash: "dot", width: 1 },
+  });
   return fig;
 }

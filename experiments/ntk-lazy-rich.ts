@@ -28,7 +28,6 @@ import * as tf from "@tensorflow/tfjs";
 import {
   empiricalNtk,
   gaussianClusters,
-  kernelAlignment,
   type KernelMatrix,
   type LayerParams,
   median,
@@ -139,26 +138,46 @@ export interface WidthResult {
 export async function ntkWidthExperiment(config: WidthConfig = widthConfig()): Promise<WidthResult> {
   const t0 = Date.now();
   const { widths, seeds, angles: nA, trainAngles, lr, steps } = config;
-  if (!Array.isArray(widths) || widths.length < 2 || widths.some((m) => !Number.isInteger(m) || m < 1)) throw new Error(`ntkWidthExperiment: widths must list ≥ 2 positive integers, got [${widths}]`);
-  if (!Number.isInteger(seeds) || seeds < 2) throw new Error(`ntkWidthExperiment: seeds must be an integer ≥ 2 (the spread needs several), got ${seeds}`);
+  if (!Array.isArray(widths) || widths.length < 2 || widths.some((m) => !Number.isInteger(m) || m < 1))
+    throw new Error(`ntkWidthExperiment: widths must list ≥ 2 positive integers, got [${widths}]`);
+  if (!Number.isInteger(seeds) || seeds < 2)
+    throw new Error(`ntkWidthExperiment: seeds must be an integer ≥ 2 (the spread needs several), got ${seeds}`);
   if (!Number.isInteger(nA) || nA < 2) throw new Error(`ntkWidthExperiment: angles must be an integer ≥ 2, got ${nA}`);
-  if (!Number.isInteger(steps) || steps < 1 || !(lr > 0)) throw new Error(`ntkWidthExperiment: need steps ≥ 1 and lr > 0, got ${steps}, ${lr}`);
+  if (!Number.isInteger(steps) || steps < 1 || !(lr > 0))
+    throw new Error(`ntkWidthExperiment: need steps ≥ 1 and lr > 0, got ${steps}, ${lr}`);
   const angles = Array.from({ length: nA }, (_, j) => (2 * Math.PI * j) / nA);
-  const grid = tf.tensor2d(angles.flatMap((a) => [Math.cos(a), Math.sin(a)]), [nA, 2]);
-  const xTrain = tf.tensor2d(trainAngles.flatMap((a) => [Math.cos(a), Math.sin(a)]), [trainAngles.length, 2]);
-  const yTrain = tf.tensor2d(trainAngles.map((a) => Math.sin(2 * a)), [trainAngles.length, 1]);
+  const grid = tf.tensor2d(
+    angles.flatMap((a) => [Math.cos(a), Math.sin(a)]),
+    [nA, 2],
+  );
+  const xTrain = tf.tensor2d(
+    trainAngles.flatMap((a) => [Math.cos(a), Math.sin(a)]),
+    [trainAngles.length, 2],
+  );
+  const yTrain = tf.tensor2d(
+    trainAngles.map((a) => Math.sin(2 * a)),
+    [trainAngles.length, 1],
+  );
   const runs: WidthRun[] = [];
   try {
     for (const width of widths) {
       const net = twoLayerNetwork({ inputDim: 2, width, activation: "relu", scaling: "ntk" });
       const p0 = net.init(config.seed + width, { runs: seeds });
-      const res = await minimize((p) => net.loss(p, xTrain, yTrain), p0, sgd({ lr }), { steps, every: steps, progressSeconds: 0 });
+      const res = await minimize((p) => net.loss(p, xTrain, yTrain), p0, sgd({ lr }), {
+        steps,
+        every: steps,
+        progressSeconds: 0,
+      });
       const pT = res.params as LayerParams[];
-      const initRow: number[][] = [], trainedRow: number[][] = [], relativeChange: number[] = [];
+      const initRow: number[][] = [],
+        trainedRow: number[][] = [],
+        relativeChange: number[] = [];
       const k0s: KernelMatrix[] = [];
       for (let s = 0; s < seeds; s++) {
-        const a = sliceRun(p0, s), b = sliceRun(pT, s);
-        const k0 = await scalarNtk(net, a, grid), kT = await scalarNtk(net, b, grid);
+        const a = sliceRun(p0, s),
+          b = sliceRun(pT, s);
+        const k0 = await scalarNtk(net, a, grid),
+          kT = await scalarNtk(net, b, grid);
         tf.dispose([...a, ...b].flatMap((l) => Object.values(l)));
         initRow.push(Array.from(k0.data.subarray(0, nA)));
         trainedRow.push(Array.from(kT.data.subarray(0, nA)));
@@ -166,7 +185,8 @@ export async function ntkWidthExperiment(config: WidthConfig = widthConfig()): P
         k0s.push(k0);
       }
       const E = nA * nA;
-      let varSum = 0, meanSq = 0;
+      let varSum = 0,
+        meanSq = 0;
       for (let e = 0; e < E; e++) {
         let mu = 0;
         for (const k of k0s) mu += k.data[e];
@@ -178,7 +198,14 @@ export async function ntkWidthExperiment(config: WidthConfig = widthConfig()): P
       }
       const finalLoss = res.losses[res.losses.length - 1];
       tf.dispose([...p0, ...pT].flatMap((l) => Object.values(l)));
-      runs.push({ width, initRow, trainedRow, relativeChange, initSpread: Math.sqrt(varSum / E) / Math.sqrt(meanSq / E), finalLoss });
+      runs.push({
+        width,
+        initRow,
+        trainedRow,
+        relativeChange,
+        initSpread: Math.sqrt(varSum / E) / Math.sqrt(meanSq / E),
+        finalLoss,
+      });
     }
   } finally {
     tf.dispose([grid, xTrain, yTrain]);
@@ -188,8 +215,16 @@ export async function ntkWidthExperiment(config: WidthConfig = widthConfig()): P
     config,
     angles,
     runs,
-    spreadSlope: logLogSlope(ws, runs.map((r) => r.initSpread), { nonPositive: "skip" }),
-    changeSlope: logLogSlope(ws, runs.map((r) => median(r.relativeChange)), { nonPositive: "skip" }),
+    spreadSlope: logLogSlope(
+      ws,
+      runs.map((r) => r.initSpread),
+      { nonPositive: "skip" },
+    ),
+    changeSlope: logLogSlope(
+      ws,
+      runs.map((r) => median(r.relativeChange)),
+      { nonPositive: "skip" },
+    ),
     seconds: (Date.now() - t0) / 1000,
   };
 }
@@ -200,18 +235,27 @@ export async function ntkWidthExperiment(config: WidthConfig = widthConfig()): P
  * fits the data (final MSE < 0.05 at every width).
  */
 export function widthClaims(r: WidthResult): ClaimCheck[] {
-  const first = r.runs[0], last = r.runs[r.runs.length - 1];
+  const first = r.runs[0],
+    last = r.runs[r.runs.length - 1];
   const worstLoss = Math.max(...r.runs.flatMap((x) => x.finalLoss));
   return [
     {
       text: `Seed-to-seed spread of the initial NTK shrinks like 1/√width (log–log slope in [−0.75, −0.3]; widths ${first.width}–${last.width})`,
       passed: r.spreadSlope >= -0.75 && r.spreadSlope <= -0.3,
-      details: { slope: r.spreadSlope, [`spread at m=${first.width}`]: first.initSpread, [`spread at m=${last.width}`]: last.initSpread },
+      details: {
+        slope: r.spreadSlope,
+        [`spread at m=${first.width}`]: first.initSpread,
+        [`spread at m=${last.width}`]: last.initSpread,
+      },
     },
     {
       text: "Relative change of the NTK during training shrinks like 1/√width (log–log slope in [−0.75, −0.3])",
       passed: r.changeSlope >= -0.75 && r.changeSlope <= -0.3,
-      details: { slope: r.changeSlope, [`median change at m=${first.width}`]: median(first.relativeChange), [`median change at m=${last.width}`]: median(last.relativeChange) },
+      details: {
+        slope: r.changeSlope,
+        [`median change at m=${first.width}`]: median(first.relativeChange),
+        [`median change at m=${last.width}`]: median(last.relativeChange),
+      },
     },
     {
       text: `Every network fits the ${r.config.trainAngles.length} training points (final MSE < 0.05)`,
@@ -233,7 +277,9 @@ export function widthClaims(r: WidthResult): ClaimCheck[] {
  */
 export function twoLayerNtk(w: tf.Tensor, a: tf.Tensor, x: tf.Tensor, c1: number, c2: number): tf.Tensor3D {
   if (w.rank !== 3 || a.rank !== 3 || x.rank !== 2 || w.shape[1] !== x.shape[1] || a.shape[1] !== w.shape[2]) {
-    throw new Error(`twoLayerNtk: need W [runs, d, m], a [runs, m, 1], x [n, d]; got [${w.shape}], [${a.shape}], [${x.shape}]`);
+    throw new Error(
+      `twoLayerNtk: need W [runs, d, m], a [runs, m, 1], x [n, d]; got [${w.shape}], [${a.shape}], [${x.shape}]`,
+    );
   }
   return tf.tidy(() => {
     const u = tf.mul(tf.matMul(tf.broadcastTo(x.expandDims(0), [w.shape[0], x.shape[0], x.shape[1] as number]), w), c1);
@@ -241,7 +287,10 @@ export function twoLayerNtk(w: tf.Tensor, a: tf.Tensor, x: tf.Tensor, c1: number
     const step = tf.cast(tf.greater(u, 0), "float32");
     const a2 = tf.square(a).reshape([w.shape[0], 1, -1]);
     const first = tf.matMul(phi, phi, false, true);
-    const second = tf.mul(tf.matMul(tf.mul(step, a2), step, false, true), tf.mul(tf.matMul(x, x, false, true), c1 * c1).expandDims(0));
+    const second = tf.mul(
+      tf.matMul(tf.mul(step, a2), step, false, true),
+      tf.mul(tf.matMul(x, x, false, true), c1 * c1).expandDims(0),
+    );
     return tf.mul(tf.add(first, second), c2 * c2) as tf.Tensor3D;
   });
 }
@@ -316,11 +365,21 @@ export interface GrokResult {
  * Returns the new [W, a] (new tensors). The claims test checks it against tfjs autodiff.
  */
 export function centredTwoLayerStep(
-  w: tf.Tensor, a: tf.Tensor, x: tf.Tensor, g0: tf.Tensor, y: tf.Tensor, alpha: tf.Tensor, lr: tf.Tensor, c1: number, c2: number,
+  w: tf.Tensor,
+  a: tf.Tensor,
+  x: tf.Tensor,
+  g0: tf.Tensor,
+  y: tf.Tensor,
+  alpha: tf.Tensor,
+  lr: tf.Tensor,
+  c1: number,
+  c2: number,
 ): [tf.Tensor, tf.Tensor] {
   return tf.tidy(() => {
-    const R = w.shape[0], P = x.shape[1] as number;
-    const al = alpha.reshape([R, 1, 1]), eta = lr.reshape([R, 1, 1]);
+    const R = w.shape[0],
+      P = x.shape[1] as number;
+    const al = alpha.reshape([R, 1, 1]),
+      eta = lr.reshape([R, 1, 1]);
     const u = tf.mul(tf.matMul(x, w), c1);
     const h = tf.relu(u);
     const out = tf.mul(tf.matMul(h, a), c2);
@@ -347,11 +406,22 @@ export function centredTwoLayerStep(
 export async function grokExperiment(config: GrokConfig = grokConfig()): Promise<GrokResult> {
   const t0 = Date.now();
   const { inputDim: D, width: N, trainSize: P, testSize, alphas, seeds, lr, steps: T, records, kernelPoints } = config;
-  for (const [k, v] of Object.entries({ inputDim: D, width: N, trainSize: P, testSize, seeds, steps: T, records, kernelPoints })) {
+  for (const [k, v] of Object.entries({
+    inputDim: D,
+    width: N,
+    trainSize: P,
+    testSize,
+    seeds,
+    steps: T,
+    records,
+    kernelPoints,
+  })) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`grokExperiment: ${k} must be a positive integer, got ${v}`);
   }
-  if (kernelPoints > P) throw new Error(`grokExperiment: kernelPoints (${kernelPoints}) must not exceed trainSize (${P})`);
-  if (!alphas.length || alphas.some((a) => !(a > 0))) throw new Error(`grokExperiment: alphas must be positive, got [${alphas}]`);
+  if (kernelPoints > P)
+    throw new Error(`grokExperiment: kernelPoints (${kernelPoints}) must not exceed trainSize (${P})`);
+  if (!alphas.length || alphas.some((a) => !(a > 0)))
+    throw new Error(`grokExperiment: alphas must be positive, got [${alphas}]`);
   if (!(lr > 0)) throw new Error(`grokExperiment: lr must be positive, got ${lr}`);
   const R = alphas.length * seeds;
   const rng = new Rng(config.seed);
@@ -368,10 +438,12 @@ export async function grokExperiment(config: GrokConfig = grokConfig()): Promise
     }
     return { x: tf.tensor2d(Float32Array.from(x), [n, D]), y, yt: tf.tensor2d(y, [n, 1]) };
   };
-  const train = sample(P), test = sample(testSize);
+  const train = sample(P),
+    test = sample(testSize);
   const nullTestLoss = test.y.reduce((s, v) => s + v * v, 0) / testSize;
   const net = twoLayerNetwork({ inputDim: D, width: N, activation: "relu", scaling: "meanfield" });
-  const c1 = net.multipliers[0], c2 = net.multipliers[1];
+  const c1 = net.multipliers[0],
+    c2 = net.multipliers[1];
   // run r = (alpha index i, seed s), r = i·seeds + s; each seed shares its init across α.
   const perSeed = net.init(config.seed + 1, { runs: seeds });
   let params: tf.Tensor[] = perSeed.map((l) => tf.concat(Array.from({ length: alphas.length }, () => l.w)));
@@ -380,16 +452,24 @@ export async function grokExperiment(config: GrokConfig = grokConfig()): Promise
   const alphaRun = tf.tensor1d(alphas.flatMap((a) => Array(seeds).fill(a)));
   const lrRun = tf.tensor1d(alphas.flatMap((a) => Array(seeds).fill((lr * N) / (a * a))));
   const apply = (ps: tf.Tensor[], x: tf.Tensor) => net.apply(ps.map((w) => ({ w })) as unknown as Tree, x);
-  const g0Train = apply(w0, train.x), g0Test = apply(w0, test.x);
+  const g0Train = apply(w0, train.x),
+    g0Test = apply(w0, test.x);
   const kx = train.x.slice(0, kernelPoints);
   const ky = Array.from(train.y.subarray(0, kernelPoints));
-  const predict = (ps: tf.Tensor[], x: tf.Tensor, g0: tf.Tensor) => tf.mul(tf.sub(apply(ps, x), g0), alphaRun.reshape([R, 1, 1]));
-  const lossPerRun = (ps: tf.Tensor[], x: tf.Tensor, g0: tf.Tensor, y: tf.Tensor) => tf.mean(tf.squaredDifference(predict(ps, x, g0), y.expandDims(0)), [1, 2]);
+  const predict = (ps: tf.Tensor[], x: tf.Tensor, g0: tf.Tensor) =>
+    tf.mul(tf.sub(apply(ps, x), g0), alphaRun.reshape([R, 1, 1]));
+  const lossPerRun = (ps: tf.Tensor[], x: tf.Tensor, g0: tf.Tensor, y: tf.Tensor) =>
+    tf.mean(tf.squaredDifference(predict(ps, x, g0), y.expandDims(0)), [1, 2]);
   const xTrainB = tf.broadcastTo(train.x.expandDims(0), [R, P, D]);
-  const stepFn = (ps: tf.Tensor[]) => centredTwoLayerStep(ps[0], ps[1], xTrainB, g0Train, train.yt, alphaRun, lrRun, c1, c2);
+  const stepFn = (ps: tf.Tensor[]) =>
+    centredTwoLayerStep(ps[0], ps[1], xTrainB, g0Train, train.yt, alphaRun, lrRun, c1, c2);
   const recordSteps = logSteps(T, records, { zero: true });
   const blank = () => Array.from({ length: R }, () => [] as number[]);
-  const trainL = blank(), testL = blank(), change = blank(), align = blank(), overlap = blank();
+  const trainL = blank(),
+    testL = blank(),
+    change = blank(),
+    align = blank(),
+    overlap = blank();
   const k0: KernelMatrix[] = [];
   const record = async () => {
     const [tr, te, kk] = tf.tidy(() => [
@@ -532,12 +612,18 @@ export function grokSummary(r: GrokResult): GrokSummary[] {
  */
 export function grokClaims(r: GrokResult): ClaimCheck[] {
   const s = grokSummary(r);
-  const big = s[s.length - 1], small = s[0];
+  const big = s[s.length - 1],
+    small = s[0];
   return [
     {
       text: `α = ${big.alpha}: the train loss drops long before the test loss (test drop ≥ 5× later than train drop, or not within a run ≥ 5× as long)`,
       passed: Number.isFinite(big.trainStep) && big.delayLowerBound >= 5,
-      details: { "train drop step": big.trainStep, "test drop step": big.testStep, "delay (lower bound)": big.delayLowerBound, "test/null at train drop": big.testAtTrainFit },
+      details: {
+        "train drop step": big.trainStep,
+        "test drop step": big.testStep,
+        "delay (lower bound)": big.delayLowerBound,
+        "test/null at train drop": big.testAtTrainFit,
+      },
     },
     {
       text: `α = ${big.alpha}: the kernel barely moves while the train loss drops (relative NTK change ≤ 0.1 at the train drop)`,
@@ -547,12 +633,23 @@ export function grokClaims(r: GrokResult): ClaimCheck[] {
     {
       text: `α = ${big.alpha}: grokking — the test loss drops later within the run, once the kernel has moved (change ≥ 0.1)`,
       passed: Number.isFinite(big.testStep) && big.changeAtTestDrop >= 0.1,
-      details: { "test drop step": big.testStep, "run length": r.steps[r.steps.length - 1], "kernel change at test drop": big.changeAtTestDrop, "final test/null": big.finalTest, "final kernel change": big.finalChange },
+      details: {
+        "test drop step": big.testStep,
+        "run length": r.steps[r.steps.length - 1],
+        "kernel change at test drop": big.changeAtTestDrop,
+        "final test/null": big.finalTest,
+        "final kernel change": big.finalChange,
+      },
     },
     {
       text: `α = ${small.alpha}: no grokking delay (test drop within 3× of the train drop)`,
       passed: Number.isFinite(small.delay) && small.delay <= 3,
-      details: { "train drop step": small.trainStep, "test drop step": small.testStep, delay: small.delay, "final test/null": small.finalTest },
+      details: {
+        "train drop step": small.trainStep,
+        "test drop step": small.testStep,
+        delay: small.delay,
+        "final test/null": small.finalTest,
+      },
     },
   ];
 }
@@ -623,9 +720,11 @@ export interface PntkResult {
 export async function pntkExperiment(config: PntkConfig = pntkConfig()): Promise<PntkResult> {
   const t0 = Date.now();
   const { widths, seeds, inputDim: d, classes: O, trainSize: nTr, testSize: nTe, depth, ridge } = config;
-  if (!Array.isArray(widths) || widths.length < 2 || widths.some((m) => !Number.isInteger(m) || m < 1)) throw new Error(`pntkExperiment: widths must list ≥ 2 positive integers, got [${widths}]`);
+  if (!Array.isArray(widths) || widths.length < 2 || widths.some((m) => !Number.isInteger(m) || m < 1))
+    throw new Error(`pntkExperiment: widths must list ≥ 2 positive integers, got [${widths}]`);
   if (!Number.isInteger(O) || O < 2) throw new Error(`pntkExperiment: classes must be an integer ≥ 2, got ${O}`);
-  if (!Number.isInteger(depth) || depth < 1) throw new Error(`pntkExperiment: depth must be a positive integer, got ${depth}`);
+  if (!Number.isInteger(depth) || depth < 1)
+    throw new Error(`pntkExperiment: depth must be a positive integer, got ${depth}`);
   const n = nTr + nTe;
   const data = gaussianClusters({ n, classes: O, dim: d, separation: 3, seed: config.seed });
   const labels = await data.y.data();
@@ -637,8 +736,16 @@ export async function pntkExperiment(config: PntkConfig = pntkConfig()): Promise
     for (const width of widths) {
       const net = mlp({ sizes: [d, ...Array(depth).fill(width), O], activation: "relu", parameterization: "ntk" });
       const f = (p: Tree, x: tf.Tensor) => net.apply(p, x);
-      const run: PntkRun = { width, kernelError: [], predictionError: [], argmaxAgreement: [], fullSeconds: 0, pseudoSeconds: 0 };
-      const fullT: number[] = [], pseudoT: number[] = [];
+      const run: PntkRun = {
+        width,
+        kernelError: [],
+        predictionError: [],
+        argmaxAgreement: [],
+        fullSeconds: 0,
+        pseudoSeconds: 0,
+      };
+      const fullT: number[] = [],
+        pseudoT: number[] = [];
       for (let s = 0; s < seeds; s++) {
         const params = net.init(config.seed + 1000 * s + width);
         let t = performance.now();
@@ -651,9 +758,12 @@ export async function pntkExperiment(config: PntkConfig = pntkConfig()): Promise
         run.kernelError.push(pseudoKernelError(full, pk));
         const fFull = fullKernelRegression(full, nTr, Y, ridge);
         const fP = pseudoKernelRegression(pk, nTr, Y, O, ridge);
-        let diff = 0, norm = 0, agree = 0;
+        let diff = 0,
+          norm = 0,
+          agree = 0;
         for (let i = 0; i < nTe; i++) {
-          let aF = 0, aP = 0;
+          let aF = 0,
+            aP = 0;
           for (let k = 0; k < O; k++) {
             diff += (fFull[i * O + k] - fP[i * O + k]) ** 2;
             norm += fFull[i * O + k] ** 2;
@@ -676,8 +786,16 @@ export async function pntkExperiment(config: PntkConfig = pntkConfig()): Promise
   return {
     config,
     runs,
-    kernelSlope: logLogSlope(ws, runs.map((r) => median(r.kernelError)), { nonPositive: "skip" }),
-    predictionSlope: logLogSlope(ws, runs.map((r) => median(r.predictionError)), { nonPositive: "skip" }),
+    kernelSlope: logLogSlope(
+      ws,
+      runs.map((r) => median(r.kernelError)),
+      { nonPositive: "skip" },
+    ),
+    predictionSlope: logLogSlope(
+      ws,
+      runs.map((r) => median(r.predictionError)),
+      { nonPositive: "skip" },
+    ),
     seconds: (Date.now() - t0) / 1000,
   };
 }
@@ -685,8 +803,12 @@ export async function pntkExperiment(config: PntkConfig = pntkConfig()): Promise
 /** ‖Θ − pNTK ⊗ I_O‖_F / ‖Θ‖_F for a full kernel Θ [n, n, O, O] and pNTK [n, n]. */
 export function pseudoKernelError(full: KernelMatrix, pk: KernelMatrix): number {
   const [n1, n2, O, O2] = full.shape;
-  if (full.shape.length !== 4 || O !== O2 || pk.shape[0] !== n1 || pk.shape[1] !== n2) throw new Error(`pseudoKernelError: need Θ [n1, n2, O, O] and pNTK [n1, n2], got [${full.shape}] and [${pk.shape}]`);
-  let d = 0, nn = 0;
+  if (full.shape.length !== 4 || O !== O2 || pk.shape[0] !== n1 || pk.shape[1] !== n2)
+    throw new Error(
+      `pseudoKernelError: need Θ [n1, n2, O, O] and pNTK [n1, n2], got [${full.shape}] and [${pk.shape}]`,
+    );
+  let d = 0,
+    nn = 0;
   for (let i = 0; i < n1 * n2; i++) {
     for (let k = 0; k < O; k++) {
       for (let l = 0; l < O; l++) {
@@ -709,21 +831,30 @@ export function fullKernelRegression(full: KernelMatrix, nTr: number, Y: Float64
   const m = nTr * O;
   const A = new Float64Array(m * m);
   let tr = 0;
-  for (let i = 0; i < nTr; i++) for (let k = 0; k < O; k++) for (let j = 0; j < nTr; j++) for (let l = 0; l < O; l++) A[(i * O + k) * m + j * O + l] = at(i, j, k, l);
+  for (let i = 0; i < nTr; i++)
+    for (let k = 0; k < O; k++)
+      for (let j = 0; j < nTr; j++) for (let l = 0; l < O; l++) A[(i * O + k) * m + j * O + l] = at(i, j, k, l);
   for (let i = 0; i < m; i++) tr += A[i * m + i];
   const c = choleskySolve(A, m, Y, 1, (ridge * tr) / m);
   const nTe = n - nTr;
   const F = new Float64Array(nTe * O);
-  for (let i = 0; i < nTe; i++) for (let k = 0; k < O; k++) {
-    let s = 0;
-    for (let j = 0; j < nTr; j++) for (let l = 0; l < O; l++) s += at(nTr + i, j, k, l) * c[j * O + l];
-    F[i * O + k] = s;
-  }
+  for (let i = 0; i < nTe; i++)
+    for (let k = 0; k < O; k++) {
+      let s = 0;
+      for (let j = 0; j < nTr; j++) for (let l = 0; l < O; l++) s += at(nTr + i, j, k, l) * c[j * O + l];
+      F[i * O + k] = s;
+    }
   return F;
 }
 
 /** Kernel regression with pNTK [n, n] class by class: F_* = K_{*,tr} (K_{tr,tr} + λ·mean diag·I)⁻¹ Y. */
-export function pseudoKernelRegression(pk: KernelMatrix, nTr: number, Y: Float64Array, O: number, ridge: number): Float64Array {
+export function pseudoKernelRegression(
+  pk: KernelMatrix,
+  nTr: number,
+  Y: Float64Array,
+  O: number,
+  ridge: number,
+): Float64Array {
   const n = pk.shape[0];
   const A = new Float64Array(nTr * nTr);
   let tr = 0;
@@ -732,11 +863,12 @@ export function pseudoKernelRegression(pk: KernelMatrix, nTr: number, Y: Float64
   const c = choleskySolve(A, nTr, Y, O, (ridge * tr) / nTr);
   const nTe = n - nTr;
   const F = new Float64Array(nTe * O);
-  for (let i = 0; i < nTe; i++) for (let k = 0; k < O; k++) {
-    let s = 0;
-    for (let j = 0; j < nTr; j++) s += pk.data[(nTr + i) * n + j] * c[j * O + k];
-    F[i * O + k] = s;
-  }
+  for (let i = 0; i < nTe; i++)
+    for (let k = 0; k < O; k++) {
+      let s = 0;
+      for (let j = 0; j < nTr; j++) s += pk.data[(nTr + i) * n + j] * c[j * O + k];
+      F[i * O + k] = s;
+    }
   return F;
 }
 
@@ -746,19 +878,29 @@ export function pseudoKernelRegression(pk: KernelMatrix, nTr: number, Y: Float64
  * and the pNTK is at least (O/2)× cheaper than the full NTK at the largest width.
  */
 export function pntkClaims(r: PntkResult): ClaimCheck[] {
-  const first = r.runs[0], last = r.runs[r.runs.length - 1];
+  const first = r.runs[0],
+    last = r.runs[r.runs.length - 1];
   const O = r.config.classes;
   const speedup = last.fullSeconds / last.pseudoSeconds;
   return [
     {
       text: `The pNTK's relative Frobenius error to the full NTK falls with width (log–log slope < −0.2; widths ${first.width}–${last.width})`,
       passed: r.kernelSlope < -0.2,
-      details: { slope: r.kernelSlope, [`error at m=${first.width}`]: median(first.kernelError), [`error at m=${last.width}`]: median(last.kernelError) },
+      details: {
+        slope: r.kernelSlope,
+        [`error at m=${first.width}`]: median(first.kernelError),
+        [`error at m=${last.width}`]: median(last.kernelError),
+      },
     },
     {
       text: "Kernel-regression predictions with the pNTK approach those of the full NTK as width grows (log–log slope < −0.2)",
       passed: r.predictionSlope < -0.2,
-      details: { slope: r.predictionSlope, [`error at m=${first.width}`]: median(first.predictionError), [`error at m=${last.width}`]: median(last.predictionError), [`class agreement at m=${last.width}`]: median(last.argmaxAgreement) },
+      details: {
+        slope: r.predictionSlope,
+        [`error at m=${first.width}`]: median(first.predictionError),
+        [`error at m=${last.width}`]: median(last.predictionError),
+        [`class agreement at m=${last.width}`]: median(last.argmaxAgreement),
+      },
     },
     {
       text: `The pNTK costs at least ${O / 2}× less time than the full ${O}-output NTK at width ${last.width}`,

@@ -62,10 +62,20 @@ function checkPositive(where: string, name: string, v: number, integer = false):
  * Fit of log y = a + t·log ρ over the points with y in [lo, hi]: the per-step factor ρ of a
  * linearly (geometrically) converging sequence, with the fit's R² and the number of points used.
  */
-export function geometricRateFit(t: readonly number[], y: readonly number[], lo: number, hi: number): { rate: number; r2: number; points: number } {
+export function geometricRateFit(
+  t: readonly number[],
+  y: readonly number[],
+  lo: number,
+  hi: number,
+): { rate: number; r2: number; points: number } {
   if (t.length !== y.length) throw new Error(`geometricRateFit: t and y lengths differ (${t.length} vs ${y.length})`);
-  const ts: number[] = [], ly: number[] = [];
-  for (let i = 0; i < t.length; i++) if (y[i] >= lo && y[i] <= hi) { ts.push(t[i]); ly.push(Math.log(y[i])); }
+  const ts: number[] = [],
+    ly: number[] = [];
+  for (let i = 0; i < t.length; i++)
+    if (y[i] >= lo && y[i] <= hi) {
+      ts.push(t[i]);
+      ly.push(Math.log(y[i]));
+    }
   if (ts.length < 3) throw new Error(`geometricRateFit: only ${ts.length} points lie in [${lo}, ${hi}]`);
   const { slope, r2 } = linearFit(ts, ly, "geometricRateFit");
   return { rate: Math.exp(slope), r2, points: ts.length };
@@ -77,7 +87,8 @@ export function geometricRateFit(t: readonly number[], y: readonly number[], lo:
  * t₀ is not negligible against the window, e.g. ‖XXᵀ − M*‖²_F ≈ (k − r)/(2η t + 1/s₀²)².
  */
 export function shiftedPowerFit(t: readonly number[], y: readonly number[]): { p: number; t0: number; rmse: number } {
-  if (t.length !== y.length || t.length < 3) throw new Error(`shiftedPowerFit: need two equal-length arrays of ≥ 3 points, got ${t.length}, ${y.length}`);
+  if (t.length !== y.length || t.length < 3)
+    throw new Error(`shiftedPowerFit: need two equal-length arrays of ≥ 3 points, got ${t.length}, ${y.length}`);
   const ly = y.map(Math.log);
   const tMax = Math.max(...t);
   let best = { p: NaN, t0: 0, rmse: Infinity };
@@ -85,7 +96,8 @@ export function shiftedPowerFit(t: readonly number[], y: readonly number[]): { p
   for (const t0 of grid) {
     const lx = t.map((v) => Math.log(v + t0));
     const { slope } = linearFit(lx, ly, "shiftedPowerFit");
-    const mx = lx.reduce((a, b) => a + b, 0) / lx.length, my = ly.reduce((a, b) => a + b, 0) / ly.length;
+    const mx = lx.reduce((a, b) => a + b, 0) / lx.length,
+      my = ly.reduce((a, b) => a + b, 0) / ly.length;
     let sse = 0;
     for (let i = 0; i < lx.length; i++) sse += (ly[i] - my - slope * (lx[i] - mx)) ** 2;
     const rmse = Math.sqrt(sse / lx.length);
@@ -95,10 +107,14 @@ export function shiftedPowerFit(t: readonly number[], y: readonly number[]): { p
 }
 
 function linearFit(x: readonly number[], y: readonly number[], where: string): { slope: number; r2: number } {
-  if ([...x, ...y].some((v) => !Number.isFinite(v))) throw new Error(`${where}: values must be finite (and positive where logged)`);
+  if ([...x, ...y].some((v) => !Number.isFinite(v)))
+    throw new Error(`${where}: values must be finite (and positive where logged)`);
   const n = x.length;
-  const mx = x.reduce((a, b) => a + b, 0) / n, my = y.reduce((a, b) => a + b, 0) / n;
-  let sxy = 0, sxx = 0, syy = 0;
+  const mx = x.reduce((a, b) => a + b, 0) / n,
+    my = y.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0,
+    sxx = 0,
+    syy = 0;
   for (let i = 0; i < n; i++) {
     sxy += (x[i] - mx) * (y[i] - my);
     sxx += (x[i] - mx) ** 2;
@@ -106,7 +122,6 @@ function linearFit(x: readonly number[], y: readonly number[], where: string): {
   }
   return { slope: sxy / sxx, r2: syy > 0 ? (sxy * sxy) / (sxx * syy) : 1 };
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // Targets and measurement operators (float64)
@@ -127,16 +142,18 @@ export function spikedTarget(n: number, sigmas: readonly number[], seed: number)
   checkPositive("spikedTarget", "n", n, true);
   const r = sigmas.length;
   if (r < 1 || r > n) throw new Error(`spikedTarget: need 1 ≤ rank ≤ n = ${n}, got ${r} singular values`);
-  if (sigmas.some((s) => !(s > 0 && Number.isFinite(s)))) throw new Error(`spikedTarget: singular values must be positive, got [${sigmas}]`);
+  if (sigmas.some((s) => !(s > 0 && Number.isFinite(s))))
+    throw new Error(`spikedTarget: singular values must be positive, got [${sigmas}]`);
   const Q = randomOrthogonal(n, seed);
   const U = new Float64Array(n * r);
   for (let i = 0; i < n; i++) for (let j = 0; j < r; j++) U[i * r + j] = Q[i][j];
   const M = new Float64Array(n * n);
-  for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) {
-    let s = 0;
-    for (let j = 0; j < r; j++) s += U[a * r + j] * sigmas[j] * U[b * r + j];
-    M[a * n + b] = s;
-  }
+  for (let a = 0; a < n; a++)
+    for (let b = 0; b < n; b++) {
+      let s = 0;
+      for (let j = 0; j < r; j++) s += U[a * r + j] * sigmas[j] * U[b * r + j];
+      M[a * n + b] = s;
+    }
   return { n, r, sigmas: [...sigmas], U, M };
 }
 
@@ -160,17 +177,20 @@ export function sensingGram(A: ArrayLike<number>, m: number, n: number): Sensing
   checkPositive("sensingGram", "n", n, true);
   if (A.length !== m * n * n) throw new Error(`sensingGram: A has ${A.length} entries, expected m·n² = ${m * n * n}`);
   const d = (n * (n + 1)) / 2;
-  const hat = new Float64Array(d), tilde = new Float64Array(d);
+  const hat = new Float64Array(d),
+    tilde = new Float64Array(d);
   const K = new Float64Array(d * d);
   for (let i = 0; i < m; i++) {
     const off = i * n * n;
     let p = 0;
-    for (let a = 0; a < n; a++) for (let b = a; b < n; b++, p++) {
-      const v = A[off + a * n + b];
-      if (Math.abs(v - A[off + b * n + a]) > 1e-6 * (1 + Math.abs(v))) throw new Error(`sensingGram: measurement ${i} is not symmetric at (${a}, ${b})`);
-      hat[p] = v;
-      tilde[p] = a === b ? v : 2 * v;
-    }
+    for (let a = 0; a < n; a++)
+      for (let b = a; b < n; b++, p++) {
+        const v = A[off + a * n + b];
+        if (Math.abs(v - A[off + b * n + a]) > 1e-6 * (1 + Math.abs(v)))
+          throw new Error(`sensingGram: measurement ${i} is not symmetric at (${a}, ${b})`);
+        hat[p] = v;
+        tilde[p] = a === b ? v : 2 * v;
+      }
     for (let p1 = 0; p1 < d; p1++) {
       const h = hat[p1] / m;
       if (h === 0) continue;
@@ -185,26 +205,47 @@ export function sensingGram(A: ArrayLike<number>, m: number, n: number): Sensing
 // Gradients (float64, one run; row-major n×k factors)
 
 /** C (a×c) = A (a×b) · B (b×c), all row-major; `transA` reads A as its transpose (stored b×a). */
-function matmulInto(C: Float64Array, A: Float64Array, B: Float64Array, a: number, b: number, c: number, transA = false, aOff = 0, bOff = 0): void {
+function matmulInto(
+  C: Float64Array,
+  A: Float64Array,
+  B: Float64Array,
+  a: number,
+  b: number,
+  c: number,
+  transA = false,
+  aOff = 0,
+  bOff = 0,
+): void {
   C.fill(0, 0, a * c);
   for (let i = 0; i < a; i++) {
     for (let p = 0; p < b; p++) {
       const v = transA ? A[aOff + p * a + i] : A[aOff + i * b + p];
       if (v === 0) continue;
-      const cr = i * c, br = bOff + p * c;
+      const cr = i * c,
+        br = bOff + p * c;
       for (let j = 0; j < c; j++) C[cr + j] += v * B[br + j];
     }
   }
 }
 
 /** E = L Rᵀ − M* (n×n) for factors L, R (n×k) at offsets. */
-function residualMatrix(E: Float64Array, L: Float64Array, R: Float64Array, n: number, k: number, target: SpikedTarget, off: number): void {
-  for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) {
-    let s = 0;
-    const la = off + a * k, rb = off + b * k;
-    for (let j = 0; j < k; j++) s += L[la + j] * R[rb + j];
-    E[a * n + b] = s - target.M[a * n + b];
-  }
+function residualMatrix(
+  E: Float64Array,
+  L: Float64Array,
+  R: Float64Array,
+  n: number,
+  k: number,
+  target: SpikedTarget,
+  off: number,
+): void {
+  for (let a = 0; a < n; a++)
+    for (let b = 0; b < n; b++) {
+      let s = 0;
+      const la = off + a * k,
+        rb = off + b * k;
+      for (let j = 0; j < k; j++) s += L[la + j] * R[rb + j];
+      E[a * n + b] = s - target.M[a * n + b];
+    }
 }
 
 function sumSquares(v: Float64Array, len = v.length): number {
@@ -215,7 +256,13 @@ function sumSquares(v: Float64Array, len = v.length): number {
 
 /** Scratch buffers for one problem size. */
 class Work {
-  P: Float64Array; Q: Float64Array; SQ: Float64Array; E: Float64Array; e: Float64Array; g: Float64Array; G: Float64Array;
+  P: Float64Array;
+  Q: Float64Array;
+  SQ: Float64Array;
+  E: Float64Array;
+  e: Float64Array;
+  g: Float64Array;
+  G: Float64Array;
   constructor(n: number, k: number, r: number, d: number) {
     this.P = new Float64Array(k * k);
     this.Q = new Float64Array(r * k);
@@ -232,7 +279,17 @@ class Work {
  * ¼‖XXᵀ − M*‖²_F (L = R = X: the gradient (XXᵀ − M*)X) and ½‖FGᵀ − M*‖²_F (∇_F = (FGᵀ − M*)G).
  * Uses M* = U diag(σ) Uᵀ, so one call costs 2nk² + 4nrk instead of n²k.
  */
-function fullObservationDirection(out: Float64Array, L: Float64Array, R: Float64Array, n: number, k: number, t: SpikedTarget, off: number, w: Work, s: number): void {
+function fullObservationDirection(
+  out: Float64Array,
+  L: Float64Array,
+  R: Float64Array,
+  n: number,
+  k: number,
+  t: SpikedTarget,
+  off: number,
+  w: Work,
+  s: number,
+): void {
   const r = t.r;
   matmulInto(w.P, R, R, k, n, k, true, off, off); // RᵀR
   matmulInto(w.Q, t.U, R, r, n, k, true, 0, off); // UᵀR
@@ -253,7 +310,17 @@ function fullObservationDirection(out: Float64Array, L: Float64Array, R: Float64
  * (1/(4m)) Σ_i (⟨A_i, XXᵀ⟩ − y_i)², y_i = ⟨A_i, M*⟩ (half the library's ℓ2 `matrixSensing` loss,
  * so that its expectation is ¼‖XXᵀ − M*‖²_F, the full-observation loss).
  */
-function sensingDirection(out: Float64Array, X: Float64Array, n: number, k: number, t: SpikedTarget, gram: SensingGram, off: number, w: Work, s: number): void {
+function sensingDirection(
+  out: Float64Array,
+  X: Float64Array,
+  n: number,
+  k: number,
+  t: SpikedTarget,
+  gram: SensingGram,
+  off: number,
+  w: Work,
+  s: number,
+): void {
   residualMatrix(w.E, X, X, n, k, t, off);
   const d = gram.d;
   let p = 0;
@@ -265,12 +332,17 @@ function sensingDirection(out: Float64Array, X: Float64Array, n: number, k: numb
     w.g[q] = v;
   }
   p = 0;
-  for (let a = 0; a < n; a++) for (let b = a; b < n; b++, p++) { w.G[a * n + b] = w.g[p]; w.G[b * n + a] = w.g[p]; }
+  for (let a = 0; a < n; a++)
+    for (let b = a; b < n; b++, p++) {
+      w.G[a * n + b] = w.g[p];
+      w.G[b * n + a] = w.g[p];
+    }
   for (let a = 0; a < n; a++) {
     for (let c = 0; c < n; c++) {
       const v = w.G[a * n + c];
       if (v === 0) continue;
-      const xa = off + a * k, xc = off + c * k;
+      const xa = off + a * k,
+        xc = off + c * k;
       for (let j = 0; j < k; j++) out[xa + j] += s * v * X[xc + j];
     }
   }
@@ -292,11 +364,18 @@ export function symmetricGradient(X: Float64Array, k: number, target: SpikedTarg
 }
 
 /** The gradients (∇_F, ∇_G) of ½‖FGᵀ − M*‖²_F: ((FGᵀ − M*)G, (FGᵀ − M*)ᵀF). */
-export function asymmetricGradient(F: Float64Array, G: Float64Array, k: number, target: SpikedTarget): { F: Float64Array; G: Float64Array } {
+export function asymmetricGradient(
+  F: Float64Array,
+  G: Float64Array,
+  k: number,
+  target: SpikedTarget,
+): { F: Float64Array; G: Float64Array } {
   const n = target.n;
-  if (F.length !== n * k || G.length !== n * k) throw new Error(`asymmetricGradient: F and G must have n·k = ${n * k} entries, got ${F.length}, ${G.length}`);
+  if (F.length !== n * k || G.length !== n * k)
+    throw new Error(`asymmetricGradient: F and G must have n·k = ${n * k} entries, got ${F.length}, ${G.length}`);
   const w = new Work(n, k, target.r, 0);
-  const gF = new Float64Array(n * k), gG = new Float64Array(n * k);
+  const gF = new Float64Array(n * k),
+    gG = new Float64Array(n * k);
   fullObservationDirection(gF, F, G, n, k, target, 0, w, 1);
   fullObservationDirection(gG, G, F, n, k, target, 0, w, 1); // M* symmetric: (FGᵀ − M*)ᵀF = G FᵀF − M*F
   return { F: gF, G: gG };
@@ -324,14 +403,17 @@ export interface SymmetricRunOptions {
  */
 export function runSymmetricGD(o: SymmetricRunOptions): { errors: number[][]; X: Float64Array } {
   const { target, k, X0, lr, record, gram } = o;
-  const n = target.n, nk = n * k;
+  const n = target.n,
+    nk = n * k;
   checkPositive("runSymmetricGD", "k", k, true);
   checkPositive("runSymmetricGD", "lr", lr);
-  if (X0.length % nk !== 0 || X0.length === 0) throw new Error(`runSymmetricGD: X0 has ${X0.length} entries, not a multiple of n·k = ${nk}`);
+  if (X0.length % nk !== 0 || X0.length === 0)
+    throw new Error(`runSymmetricGD: X0 has ${X0.length} entries, not a multiple of n·k = ${nk}`);
   if (gram && gram.n !== n) throw new Error(`runSymmetricGD: measurements are for n = ${gram.n}, target has n = ${n}`);
   const runs = X0.length / nk;
   const steps = Math.max(...record);
-  const X = Float64Array.from(X0), D = new Float64Array(X.length);
+  const X = Float64Array.from(X0),
+    D = new Float64Array(X.length);
   const w = new Work(n, k, target.r, gram?.d ?? 0);
   const errors: number[][] = Array.from({ length: runs }, () => []);
   const wanted = new Set(record);
@@ -369,18 +451,30 @@ export interface AsymmetricRunOptions {
  * run; records ‖FGᵀ − M*‖²_F and the imbalance ‖FᵀF − GᵀG‖_F (conserved by gradient flow, changed
  * by O(η²) per GD step), and returns the final factors.
  */
-export function runAsymmetricGD(o: AsymmetricRunOptions): { errors: number[][]; imbalance: number[][]; F: Float64Array; G: Float64Array } {
+export function runAsymmetricGD(o: AsymmetricRunOptions): {
+  errors: number[][];
+  imbalance: number[][];
+  F: Float64Array;
+  G: Float64Array;
+} {
   const { target, k, F0, G0, lr, record } = o;
-  const n = target.n, nk = n * k;
+  const n = target.n,
+    nk = n * k;
   checkPositive("runAsymmetricGD", "k", k, true);
   checkPositive("runAsymmetricGD", "lr", lr);
-  if (F0.length !== G0.length || F0.length % nk !== 0 || F0.length === 0) throw new Error(`runAsymmetricGD: F0 and G0 must both be [runs, ${n}, ${k}], got ${F0.length} and ${G0.length} entries`);
+  if (F0.length !== G0.length || F0.length % nk !== 0 || F0.length === 0)
+    throw new Error(
+      `runAsymmetricGD: F0 and G0 must both be [runs, ${n}, ${k}], got ${F0.length} and ${G0.length} entries`,
+    );
   const runs = F0.length / nk;
   const steps = Math.max(...record);
-  const F = Float64Array.from(F0), G = Float64Array.from(G0);
-  const DF = new Float64Array(F.length), DG = new Float64Array(G.length);
+  const F = Float64Array.from(F0),
+    G = Float64Array.from(G0);
+  const DF = new Float64Array(F.length),
+    DG = new Float64Array(G.length);
   const w = new Work(n, k, target.r, 0);
-  const PF = new Float64Array(k * k), PG = new Float64Array(k * k);
+  const PF = new Float64Array(k * k),
+    PG = new Float64Array(k * k);
   const errors: number[][] = Array.from({ length: runs }, () => []);
   const imbalance: number[][] = Array.from({ length: runs }, () => []);
   const wanted = new Set(record);
@@ -403,8 +497,12 @@ export function runAsymmetricGD(o: AsymmetricRunOptions): { errors: number[][]; 
       fullObservationDirection(DF, F, G, n, k, target, run * nk, w, 1);
       fullObservationDirection(DG, G, F, n, k, target, run * nk, w, 1);
     }
-    for (let i = 0; i < F.length; i++) { F[i] -= lr * DF[i]; G[i] -= lr * DG[i]; }
-    if (!Number.isFinite(F[0]) || !Number.isFinite(G[0])) throw new Error(`runAsymmetricGD: diverged at step ${t} (lr ${lr} too large?)`);
+    for (let i = 0; i < F.length; i++) {
+      F[i] -= lr * DF[i];
+      G[i] -= lr * DG[i];
+    }
+    if (!Number.isFinite(F[0]) || !Number.isFinite(G[0]))
+      throw new Error(`runAsymmetricGD: diverged at step ${t} (lr ${lr} too large?)`);
   }
   return { errors, imbalance, F, G };
 }
@@ -480,17 +578,52 @@ export interface SymmetricCurve {
  * ‖XXᵀ − M*‖_F by 1 − ησ_r per step (the smallest curvature ½‖X*a‖²/‖a‖² at the solution).
  */
 export async function symmetricOverparam(cfg: SymmetricConfig = {}): Promise<{
-  n: number; r: number; sigmas: number[]; lr: number; initScale: number; measurements: number; steps: number[]; fitWindow: [number, number]; curves: SymmetricCurve[]; targetNormSq: number;
+  n: number;
+  r: number;
+  sigmas: number[];
+  lr: number;
+  initScale: number;
+  measurements: number;
+  steps: number[];
+  fitWindow: [number, number];
+  curves: SymmetricCurve[];
+  targetNormSq: number;
 }> {
-  checkKeys("symmetricOverparam", cfg, ["n", "sigmas", "ranks", "lr", "initScale", "steps", "seeds", "points", "measurements", "seed", "fitFrom"]);
-  const { n = 50, sigmas = [1, 0.75, 0.5], ranks = [3, 5, 10], lr = 0.1, initScale = 0.05, steps = 10000, seeds = 3, points = 120, measurements = 0, seed = 0, fitFrom = 0.1 } = cfg;
+  checkKeys("symmetricOverparam", cfg, [
+    "n",
+    "sigmas",
+    "ranks",
+    "lr",
+    "initScale",
+    "steps",
+    "seeds",
+    "points",
+    "measurements",
+    "seed",
+    "fitFrom",
+  ]);
+  const {
+    n = 50,
+    sigmas = [1, 0.75, 0.5],
+    ranks = [3, 5, 10],
+    lr = 0.1,
+    initScale = 0.05,
+    steps = 10000,
+    seeds = 3,
+    points = 120,
+    measurements = 0,
+    seed = 0,
+    fitFrom = 0.1,
+  } = cfg;
   checkPositive("symmetricOverparam", "steps", steps, true);
   checkPositive("symmetricOverparam", "seeds", seeds, true);
   checkPositive("symmetricOverparam", "initScale", initScale);
   if (!(fitFrom > 0 && fitFrom < 1)) throw new Error(`symmetricOverparam: fitFrom must lie in (0, 1), got ${fitFrom}`);
   const target = spikedTarget(n, sigmas, seed);
   const r = target.r;
-  for (const k of ranks) if (!Number.isInteger(k) || k < r || k > n) throw new Error(`symmetricOverparam: ranks must be integers in [r = ${r}, n = ${n}], got ${k}`);
+  for (const k of ranks)
+    if (!Number.isInteger(k) || k < r || k > n)
+      throw new Error(`symmetricOverparam: ranks must be integers in [r = ${r}, n = ${n}], got ${k}`);
   let gram: SensingGram | undefined;
   if (measurements) {
     checkPositive("symmetricOverparam", "measurements", measurements, true);
@@ -504,14 +637,36 @@ export async function symmetricOverparam(cfg: SymmetricConfig = {}): Promise<{
   }
   const record = logSteps(steps, points, { zero: true });
   const t0 = Math.ceil(fitFrom * steps);
-  const fitIdx = record.map((t, i) => [t, i]).filter(([t]) => t >= t0).map(([, i]) => i);
+  const fitIdx = record
+    .map((t, i) => [t, i])
+    .filter(([t]) => t >= t0)
+    .map(([, i]) => i);
   const targetNormSq = sigmas.reduce((s, v) => s + v * v, 0);
   const curves: SymmetricCurve[] = ranks.map((k) => {
-    const X0 = gaussianFactors(n, k, new Array(seeds).fill(initScale), Array.from({ length: seeds }, (_, s) => 1000 * (seed + 1) + 17 * k + s));
+    const X0 = gaussianFactors(
+      n,
+      k,
+      new Array(seeds).fill(initScale),
+      Array.from({ length: seeds }, (_, s) => 1000 * (seed + 1) + 17 * k + s),
+    );
     const { errors } = runSymmetricGD({ target, k, X0, lr, record, gram });
     const ts = fitIdx.map((i) => record[i]);
-    const slopes = errors.map((e) => (k > r ? logLogSlope(ts, fitIdx.map((i) => e[i])) : null));
-    const shifted = errors.map((e) => (k > r ? shiftedPowerFit(ts, fitIdx.map((i) => e[i])) : null));
+    const slopes = errors.map((e) =>
+      k > r
+        ? logLogSlope(
+            ts,
+            fitIdx.map((i) => e[i]),
+          )
+        : null,
+    );
+    const shifted = errors.map((e) =>
+      k > r
+        ? shiftedPowerFit(
+            ts,
+            fitIdx.map((i) => e[i]),
+          )
+        : null,
+    );
     const scaledFinal = errors.map((e) => steps * steps * e[e.length - 1]);
     const linearRates = errors.map((e) => {
       if (k !== r) return null;
@@ -524,7 +679,18 @@ export async function symmetricOverparam(cfg: SymmetricConfig = {}): Promise<{
     });
     return { k, errors, ...medianBand(errors), slopes, shifted, scaledFinal, linearRates };
   });
-  return { n, r, sigmas: [...sigmas], lr, initScale, measurements, steps: record, fitWindow: [t0, steps], curves, targetNormSq };
+  return {
+    n,
+    r,
+    sigmas: [...sigmas],
+    lr,
+    initScale,
+    measurements,
+    steps: record,
+    fitWindow: [t0, steps],
+    curves,
+    targetNormSq,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -573,40 +739,84 @@ export interface AsymmetricCurve {
  * 1 − η·λ_min(F_∞ᵀF_∞) per step, with λ_min ≈ λ_min(D) of order α²n (the paper: exp(−Ω(α²T))).
  */
 export function asymmetricImbalance(cfg: AsymmetricConfig = {}): {
-  n: number; r: number; k: number; lr: number; ratio: number; steps: number[]; curves: AsymmetricCurve[]; exactRank: { errors: number[][]; rates: ({ rate: number; r2: number; points: number } | null)[] };
+  n: number;
+  r: number;
+  k: number;
+  lr: number;
+  ratio: number;
+  steps: number[];
+  curves: AsymmetricCurve[];
+  exactRank: { errors: number[][]; rates: ({ rate: number; r2: number; points: number } | null)[] };
 } {
-  checkKeys("asymmetricImbalance", cfg, ["n", "sigmas", "k", "lr", "alphas", "ratio", "steps", "seeds", "points", "seed"]);
-  const { n = 50, sigmas = [1, 0.75, 0.5], k = 5, lr = 0.1, alphas = [0.02, 0.04, 0.08], ratio = 3, steps = 10000, seeds = 3, points = 150, seed = 0 } = cfg;
+  checkKeys("asymmetricImbalance", cfg, [
+    "n",
+    "sigmas",
+    "k",
+    "lr",
+    "alphas",
+    "ratio",
+    "steps",
+    "seeds",
+    "points",
+    "seed",
+  ]);
+  const {
+    n = 50,
+    sigmas = [1, 0.75, 0.5],
+    k = 5,
+    lr = 0.1,
+    alphas = [0.02, 0.04, 0.08],
+    ratio = 3,
+    steps = 10000,
+    seeds = 3,
+    points = 150,
+    seed = 0,
+  } = cfg;
   checkPositive("asymmetricImbalance", "steps", steps, true);
   checkPositive("asymmetricImbalance", "seeds", seeds, true);
   checkPositive("asymmetricImbalance", "ratio", ratio);
   for (const a of alphas) checkPositive("asymmetricImbalance", "alpha", a);
   const target = spikedTarget(n, sigmas, seed);
   const r = target.r;
-  if (!Number.isInteger(k) || k < r || k > n) throw new Error(`asymmetricImbalance: k must be an integer in [r = ${r}, n = ${n}], got ${k}`);
+  if (!Number.isInteger(k) || k < r || k > n)
+    throw new Error(`asymmetricImbalance: k must be an integer in [r = ${r}, n = ${n}], got ${k}`);
   const normM = Math.sqrt(sigmas.reduce((s, v) => s + v * v, 0));
   // Linear phase: a window well above the float64 floor of ‖FGᵀ − M*‖ (~1e-14).
-  const fitRates = (errors: number[][]) => errors.map((e) => {
-    try {
-      return geometricRateFit(record, e.map((v) => Math.sqrt(v) / normM), 1e-9, 1e-4);
-    } catch {
-      return null;
-    }
-  });
+  const fitRates = (errors: number[][]) =>
+    errors.map((e) => {
+      try {
+        return geometricRateFit(
+          record,
+          e.map((v) => Math.sqrt(v) / normM),
+          1e-9,
+          1e-4,
+        );
+      } catch {
+        return null;
+      }
+    });
   const record = logSteps(steps, points, { zero: true });
   const runsOf = (kk: number, alpha: number, salt: number) => {
     const seedsF = Array.from({ length: seeds }, (_, s) => 5000 * (seed + 1) + 101 * salt + s);
     const F0 = gaussianFactors(n, kk, new Array(seeds).fill(alpha), seedsF);
-    const G0 = gaussianFactors(n, kk, new Array(seeds).fill(alpha / ratio), seedsF.map((s) => s + 77777));
+    const G0 = gaussianFactors(
+      n,
+      kk,
+      new Array(seeds).fill(alpha / ratio),
+      seedsF.map((s) => s + 77777),
+    );
     return { F0, G0 };
   };
   const curves: AsymmetricCurve[] = alphas.map((alpha, ai) => {
     const { F0, G0 } = runsOf(k, alpha, ai);
     const res = runAsymmetricGD({ target, k, F0, G0, lr, record });
-    const lambdaFinal: number[] = [], lambdaImbalance0: number[] = [], predictedRates: number[] = [];
+    const lambdaFinal: number[] = [],
+      lambdaImbalance0: number[] = [],
+      predictedRates: number[] = [];
     for (let s = 0; s < seeds; s++) {
       const lf = symmetricEig(gramOf(res.F, n, k, s), k).values[0];
-      const PF = gramOf(F0, n, k, s), PG = gramOf(G0, n, k, s);
+      const PF = gramOf(F0, n, k, s),
+        PG = gramOf(G0, n, k, s);
       const D = PF.map((v, i) => v - PG[i]);
       lambdaFinal.push(lf);
       lambdaImbalance0.push(symmetricEig(D, k).values[0]);
@@ -614,15 +824,32 @@ export function asymmetricImbalance(cfg: AsymmetricConfig = {}): {
     }
     const imbalanceDrift = res.imbalance.map((d) => Math.max(...d.map((v) => Math.abs(v - d[0]) / d[0])));
     return {
-      alpha, errors: res.errors, imbalance: res.imbalance, ...medianBand(res.errors), imbalanceMedian: medianBand(res.imbalance).median,
-      rates: fitRates(res.errors), predictedRates, lambdaFinal, lambdaImbalance0, imbalanceDrift,
+      alpha,
+      errors: res.errors,
+      imbalance: res.imbalance,
+      ...medianBand(res.errors),
+      imbalanceMedian: medianBand(res.imbalance).median,
+      rates: fitRates(res.errors),
+      predictedRates,
+      lambdaFinal,
+      lambdaImbalance0,
+      imbalanceDrift,
     };
   });
   // Reference: exact parameterisation k = r at the middle scale.
   const mid = alphas[Math.floor(alphas.length / 2)];
   const ex = runsOf(r, mid, 99);
   const exact = runAsymmetricGD({ target, k: r, F0: ex.F0, G0: ex.G0, lr, record });
-  return { n, r, k, lr, ratio, steps: record, curves, exactRank: { errors: exact.errors, rates: fitRates(exact.errors) } };
+  return {
+    n,
+    r,
+    k,
+    lr,
+    ratio,
+    steps: record,
+    curves,
+    exactRank: { errors: exact.errors, rates: fitRates(exact.errors) },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -668,11 +895,38 @@ export interface RobustCurve {
  * (`geometricSubgradient`: η_t = η₀qᵗ) vs the ℓ2 loss (1/(2m))Σ(·)² by gradient descent (`sgd`),
  * each batched over seeds through `minimize`. Records the relative recovery error.
  */
-export async function robustRecovery(cfg: RobustConfig = {}): Promise<{ steps: number[]; curves: RobustCurve[]; outliers: number; measurements: number }> {
-  checkKeys("robustRecovery", cfg, ["n", "rank", "k", "measurements", "outlierFraction", "outlierScale", "initScale", "subgradient", "gdLr", "steps", "every", "seeds", "seed"]);
+export async function robustRecovery(
+  cfg: RobustConfig = {},
+): Promise<{ steps: number[]; curves: RobustCurve[]; outliers: number; measurements: number }> {
+  checkKeys("robustRecovery", cfg, [
+    "n",
+    "rank",
+    "k",
+    "measurements",
+    "outlierFraction",
+    "outlierScale",
+    "initScale",
+    "subgradient",
+    "gdLr",
+    "steps",
+    "every",
+    "seeds",
+    "seed",
+  ]);
   const {
-    n = 20, rank = 2, k = 4, measurements = 600, outlierFraction = 0.1, outlierScale = 10, initScale = 1e-3,
-    subgradient = { lr: 0.1, decay: 0.99 }, gdLr = 0.05, steps = 600, every = 10, seeds = 3, seed = 0,
+    n = 20,
+    rank = 2,
+    k = 4,
+    measurements = 600,
+    outlierFraction = 0.1,
+    outlierScale = 10,
+    initScale = 1e-3,
+    subgradient = { lr: 0.1, decay: 0.99 },
+    gdLr = 0.05,
+    steps = 600,
+    every = 10,
+    seeds = 3,
+    seed = 0,
   } = cfg;
   checkPositive("robustRecovery", "steps", steps, true);
   checkPositive("robustRecovery", "every", every, true);
@@ -691,7 +945,9 @@ export async function robustRecovery(cfg: RobustConfig = {}): Promise<{ steps: n
     ] as const) {
       const rows: number[][] = [];
       const res = await minimize((p: Tree) => land.loss(p), init, opt, {
-        steps, every, progressSeconds: 0,
+        steps,
+        every,
+        progressSeconds: 0,
         onStep: async ({ params }) => {
           const e = land.recoveryError(params);
           rows.push(Array.from(await e.data()));
@@ -721,20 +977,70 @@ export async function robustRecovery(cfg: RobustConfig = {}): Promise<{ steps: n
  */
 export function overparamMatrixRecoveryConfig(quick: boolean = quickMode()) {
   return {
-    symmetric: { n: 50, sigmas: [1, 0.75, 0.5], ranks: [3, 5, 10], lr: 0.1, initScale: 0.05, steps: quick ? 3000 : 20000, seeds: quick ? 3 : 5, points: quick ? 80 : 150 },
-    sensing: { n: 15, sigmas: [1, 0.75, 0.5], ranks: [3, 5, 10], lr: 0.1, initScale: 0.05, measurements: 600, steps: quick ? 10000 : 30000, seeds: quick ? 2 : 4, points: quick ? 80 : 150 },
-    asymmetric: { n: 50, sigmas: [1, 0.75, 0.5], k: 5, lr: 0.1, alphas: [0.02, 0.04, 0.08], ratio: 3, steps: quick ? 6000 : 30000, seeds: quick ? 3 : 5, points: quick ? 100 : 200 },
-    relu: { points: 20, beta: 0.1, iterations: quick ? 5000 : 20000, widths: quick ? [1, 2, 50] : [1, 2, 5, 50], steps: quick ? 20000 : 40000, lr: 0.01, initScale: 0.5, seeds: quick ? 3 : 5 },
-    robust: { n: 20, rank: 2, k: 4, measurements: 600, outlierFraction: 0.1, outlierScale: 10, initScale: 1e-3, subgradient: { lr: 0.1, decay: 0.99 }, gdLr: 0.05, steps: quick ? 400 : 1200, every: quick ? 20 : 10, seeds: quick ? 3 : 8 },
+    symmetric: {
+      n: 50,
+      sigmas: [1, 0.75, 0.5],
+      ranks: [3, 5, 10],
+      lr: 0.1,
+      initScale: 0.05,
+      steps: quick ? 3000 : 20000,
+      seeds: quick ? 3 : 5,
+      points: quick ? 80 : 150,
+    },
+    sensing: {
+      n: 15,
+      sigmas: [1, 0.75, 0.5],
+      ranks: [3, 5, 10],
+      lr: 0.1,
+      initScale: 0.05,
+      measurements: 600,
+      steps: quick ? 10000 : 30000,
+      seeds: quick ? 2 : 4,
+      points: quick ? 80 : 150,
+    },
+    asymmetric: {
+      n: 50,
+      sigmas: [1, 0.75, 0.5],
+      k: 5,
+      lr: 0.1,
+      alphas: [0.02, 0.04, 0.08],
+      ratio: 3,
+      steps: quick ? 6000 : 30000,
+      seeds: quick ? 3 : 5,
+      points: quick ? 100 : 200,
+    },
+    relu: {
+      points: 20,
+      beta: 0.1,
+      iterations: quick ? 5000 : 20000,
+      widths: quick ? [1, 2, 50] : [1, 2, 5, 50],
+      steps: quick ? 20000 : 40000,
+      lr: 0.01,
+      initScale: 0.5,
+      seeds: quick ? 3 : 5,
+    },
+    robust: {
+      n: 20,
+      rank: 2,
+      k: 4,
+      measurements: 600,
+      outlierFraction: 0.1,
+      outlierScale: 10,
+      initScale: 1e-3,
+      subgradient: { lr: 0.1, decay: 0.99 },
+      gdLr: 0.05,
+      steps: quick ? 400 : 1200,
+      every: quick ? 20 : 10,
+      seeds: quick ? 3 : 8,
+    },
   };
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // Claims: the checks the notebook prints (the test asserts them too)
 
-
-const fmt = (v: number, d = 4) => (Number.isFinite(v) ? (Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(2) : v.toFixed(d)) : String(v));
+const fmt = (v: number, d = 4) =>
+  Number.isFinite(v) ? (Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(2) : v.toFixed(d)) : String(v);
 const list = (v: readonly number[], d = 4) => `[${v.map((x) => fmt(x, d)).join(", ")}]`;
 
 type SymmetricResult = Awaited<ReturnType<typeof symmetricOverparam>>;
@@ -755,7 +1061,13 @@ export function symmetricClaims(res: SymmetricResult): ClaimCheck[] {
     out.push({
       text: `exact parameterisation (k = r = ${res.r}) converges linearly: ‖XXᵀ − M*‖_F contracts by 1 − ησ_r = ${fmt(predicted)} per step`,
       passed: ok,
-      details: `fitted factors ${list(fits.map((f) => f?.rate ?? NaN), 5)} (R² ${list(fits.map((f) => f?.r2 ?? NaN), 5)}) over seeds`,
+      details: `fitted factors ${list(
+        fits.map((f) => f?.rate ?? NaN),
+        5,
+      )} (R² ${list(
+        fits.map((f) => f?.r2 ?? NaN),
+        5,
+      )}) over seeds`,
     });
   }
   for (const c of res.curves.filter((c) => c.k > res.r)) {
@@ -789,7 +1101,13 @@ export function sensingClaims(res: SymmetricResult): ClaimCheck[] {
     out.push({
       text: `sensing, exact parameterisation (k = r): linear convergence (log-error linear in t, R² > 0.999)`,
       passed: fits.every((f) => f !== null && f.rate < 1 && f.r2 > 0.999),
-      details: `fitted factors ${list(fits.map((f) => f?.rate ?? NaN), 5)} (R² ${list(fits.map((f) => f?.r2 ?? NaN), 5)})`,
+      details: `fitted factors ${list(
+        fits.map((f) => f?.rate ?? NaN),
+        5,
+      )} (R² ${list(
+        fits.map((f) => f?.r2 ?? NaN),
+        5,
+      )})`,
     });
   }
   for (const c of res.curves.filter((c) => c.k > res.r)) {
@@ -797,7 +1115,13 @@ export function sensingClaims(res: SymmetricResult): ClaimCheck[] {
     out.push({
       text: `sensing, over-parameterised k = ${c.k}: ‖XXᵀ − M*‖²_F ≈ C/(t + t₀)^p with p within 0.25 of 2 over t ∈ [${res.fitWindow[0]}, ${res.fitWindow[1]}]`,
       passed: sh.every((s) => Math.abs(s.p - 2) <= 0.25),
-      details: `p ${list(sh.map((s) => s.p), 3)}, t₀ ${list(sh.map((s) => s.t0), 0)}; raw log–log slopes ${list(c.slopes as number[], 3)}`,
+      details: `p ${list(
+        sh.map((s) => s.p),
+        3,
+      )}, t₀ ${list(
+        sh.map((s) => s.t0),
+        0,
+      )}; raw log–log slopes ${list(c.slopes as number[], 3)}`,
     });
   }
   return out;
@@ -818,29 +1142,46 @@ export function asymmetricClaims(res: ReturnType<typeof asymmetricImbalance>): C
   out.push({
     text: `over-parameterised FGᵀ (k = ${res.k}) converges linearly for every initial scale α`,
     passed: linear,
-    details: res.curves.map((c) => `α = ${c.alpha}: ρ ${list(c.rates.map((f) => f?.rate ?? NaN), 5)}`).join("; "),
+    details: res.curves
+      .map(
+        (c) =>
+          `α = ${c.alpha}: ρ ${list(
+            c.rates.map((f) => f?.rate ?? NaN),
+            5,
+          )}`,
+      )
+      .join("; "),
   });
   const pairs: string[] = [];
-  let matched = true, compared = 0;
-  res.curves.forEach((c, i) => c.lambdaFinal.forEach((lf, s) => {
-    const pred = res.lr * lf;
-    if (!(pred < 0.5 * exactDecay)) return; // mixed with the signal modes: no single-mode prediction
-    compared++;
-    const rel = Math.abs(decays[i][s] - pred) / pred;
-    if (!(rel <= 0.05)) matched = false;
-    pairs.push(`${fmt(decays[i][s], 5)} vs ${fmt(pred, 5)}`);
-  }));
+  let matched = true,
+    compared = 0;
+  res.curves.forEach((c, i) =>
+    c.lambdaFinal.forEach((lf, s) => {
+      const pred = res.lr * lf;
+      if (!(pred < 0.5 * exactDecay)) return; // mixed with the signal modes: no single-mode prediction
+      compared++;
+      const rel = Math.abs(decays[i][s] - pred) / pred;
+      if (!(rel <= 0.05)) matched = false;
+      pairs.push(`${fmt(decays[i][s], 5)} vs ${fmt(pred, 5)}`);
+    }),
+  );
   out.push({
     text: "the rate is set by the imbalance: measured decay −log ρ within 5 % of η·λ_min(FᵀF) at convergence (runs whose predicted decay is below half the exact-rank decay)",
     passed: matched && compared > 0,
     details: `${compared} runs: ${pairs.join(", ")}; exact-rank (k = r) decay ${fmt(exactDecay, 5)}`,
   });
   const med = decays.map((d) => median(d.filter(Number.isFinite)));
-  const slope = logLogSlope(res.curves.map((c) => c.alpha), med);
+  const slope = logLogSlope(
+    res.curves.map((c) => c.alpha),
+    med,
+  );
   out.push({
     text: "the decay constant scales like α² (paper: exp(−Ω(α²T))): log–log slope against α within 0.5 of 2",
     passed: Math.abs(slope - 2) <= 0.5,
-    details: `α ${list(res.curves.map((c) => c.alpha), 3)} → median decay ${list(med, 5)}, slope ${fmt(slope, 3)}`,
+    details: `α ${list(
+      res.curves.map((c) => c.alpha),
+      3,
+    )} → median decay ${list(med, 5)}, slope ${fmt(slope, 3)}`,
   });
   const drift = Math.max(...res.curves.flatMap((c) => c.imbalanceDrift));
   out.push({
@@ -879,15 +1220,49 @@ type Fig = { data: Record<string, unknown>[]; layout: Record<string, unknown>; c
 
 const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"];
 
-function bandTraces(name: string, x: number[], rows: number[][], color: string, dash = "solid"): Record<string, unknown>[] {
+function bandTraces(
+  name: string,
+  x: number[],
+  rows: number[][],
+  color: string,
+  dash = "solid",
+): Record<string, unknown>[] {
   const { median: med, lo, hi } = medianBand(rows);
   const pos = (v: number) => (v > 0 && Number.isFinite(v) ? v : null);
   const out: Record<string, unknown>[] = [];
   if (rows.length > 1) {
-    out.push({ type: "scatter", mode: "lines", x, y: hi.map(pos), line: { width: 0, color }, hoverinfo: "skip", showlegend: false, legendgroup: name });
-    out.push({ type: "scatter", mode: "lines", x, y: lo.map(pos), line: { width: 0, color }, fill: "tonexty", fillcolor: color + "33", hoverinfo: "skip", showlegend: false, legendgroup: name });
+    out.push({
+      type: "scatter",
+      mode: "lines",
+      x,
+      y: hi.map(pos),
+      line: { width: 0, color },
+      hoverinfo: "skip",
+      showlegend: false,
+      legendgroup: name,
+    });
+    out.push({
+      type: "scatter",
+      mode: "lines",
+      x,
+      y: lo.map(pos),
+      line: { width: 0, color },
+      fill: "tonexty",
+      fillcolor: color + "33",
+      hoverinfo: "skip",
+      showlegend: false,
+      legendgroup: name,
+    });
   }
-  out.push({ type: "scatter", mode: "lines", name: rows.length > 1 ? `${name} (median of ${rows.length})` : name, x, y: med.map(pos), line: { color, width: 2, dash }, legendgroup: name });
+  out.push({
+    type: "scatter",
+    mode: "lines",
+    name: rows.length > 1 ? `${name} (median of ${rows.length})` : name,
+    x,
+    y: med.map(pos),
+    line: { color, width: 2, dash },
+    legendgroup: name,
+  });
   return out;
 }
 
@@ -907,11 +1282,25 @@ export function symmetricFigure(res: SymmetricResult, title: string): Fig {
   const x = res.steps.slice(1);
   const data: Record<string, unknown>[] = [];
   res.curves.forEach((c, i) => {
-    data.push(...bandTraces(`k = ${c.k}${c.k === res.r ? " (exact)" : ""}`, x, c.errors.map((e) => e.slice(1)), COLORS[i % COLORS.length]));
+    data.push(
+      ...bandTraces(
+        `k = ${c.k}${c.k === res.r ? " (exact)" : ""}`,
+        x,
+        c.errors.map((e) => e.slice(1)),
+        COLORS[i % COLORS.length],
+      ),
+    );
     if (c.k > res.r && !res.measurements) {
       const C = (c.k - res.r) / (4 * res.lr * res.lr);
       const xs = x.filter((t) => t >= res.fitWindow[0] / 3);
-      data.push({ type: "scatter", mode: "lines", name: `(k − r)/(4η²t²), k = ${c.k}`, x: xs, y: xs.map((t) => C / (t * t)), line: { color: COLORS[i % COLORS.length], dash: "dot", width: 1.5 } });
+      data.push({
+        type: "scatter",
+        mode: "lines",
+        name: `(k − r)/(4η²t²), k = ${c.k}`,
+        x: xs,
+        y: xs.map((t) => C / (t * t)),
+        line: { color: COLORS[i % COLORS.length], dash: "dot", width: 1.5 },
+      });
     }
   });
   return { data, layout: layout(title, "step t", "‖X_tX_tᵀ − M*‖²_F", true), config: { responsive: true } };
@@ -928,16 +1317,42 @@ export function asymmetricFigures(res: ReturnType<typeof asymmetricImbalance>): 
   });
   err.push(...bandTraces(`k = r = ${res.r} (exact)`, x, res.exactRank.errors, "#444444", "dash"));
   return {
-    error: { data: err, layout: layout(`Asymmetric FGᵀ, F₀ ~ α, G₀ ~ α/${res.ratio}: error`, "step t", "‖F_tG_tᵀ − M*‖²_F", false), config: { responsive: true } },
-    imbalance: { data: imb, layout: layout("Imbalance ‖FᵀF − GᵀG‖_F (conserved by gradient flow)", "step t", "‖F_tᵀF_t − G_tᵀG_t‖_F", false), config: { responsive: true } },
+    error: {
+      data: err,
+      layout: layout(`Asymmetric FGᵀ, F₀ ~ α, G₀ ~ α/${res.ratio}: error`, "step t", "‖F_tG_tᵀ − M*‖²_F", false),
+      config: { responsive: true },
+    },
+    imbalance: {
+      data: imb,
+      layout: layout("Imbalance ‖FᵀF − GᵀG‖_F (conserved by gradient flow)", "step t", "‖F_tᵀF_t − G_tᵀG_t‖_F", false),
+      config: { responsive: true },
+    },
   };
 }
 
 /** Figure 3: relative recovery error of the ℓ1 sub-gradient method and ℓ2 GD against t. */
 export function robustFigure(res: Awaited<ReturnType<typeof robustRecovery>>): Fig {
   const data: Record<string, unknown>[] = [];
-  res.curves.forEach((c, i) => data.push(...bandTraces(c.method === "l1-subgradient" ? "ℓ1 loss, sub-gradient, geometric steps" : "ℓ2 loss, gradient descent", res.steps, c.errors, COLORS[i % COLORS.length])));
-  return { data, layout: layout(`Robust recovery, ${res.outliers}/${res.measurements} measurements corrupted`, "step t", "‖XXᵀ − M*‖_F / ‖M*‖_F", false), config: { responsive: true } };
+  res.curves.forEach((c, i) =>
+    data.push(
+      ...bandTraces(
+        c.method === "l1-subgradient" ? "ℓ1 loss, sub-gradient, geometric steps" : "ℓ2 loss, gradient descent",
+        res.steps,
+        c.errors,
+        COLORS[i % COLORS.length],
+      ),
+    ),
+  );
+  return {
+    data,
+    layout: layout(
+      `Robust recovery, ${res.outliers}/${res.measurements} measurements corrupted`,
+      "step t",
+      "‖XXᵀ − M*‖_F / ‖M*‖_F",
+      false,
+    ),
+    config: { responsive: true },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -964,19 +1379,28 @@ const dot3 = (a: ArrayLike<number>, b: ArrayLike<number>) => a[0] * b[0] + a[1] 
  */
 export function reluArrangement(Xt: readonly (readonly number[])[]): ReluCell[] {
   const n = Xt.length;
-  if (n < 2 || Xt.some((x) => x.length !== 3)) throw new Error(`reluArrangement: need ≥ 2 lifted points in ℝ³, got ${n} (dims ${Xt.map((x) => x.length)})`);
+  if (n < 2 || Xt.some((x) => x.length !== 3))
+    throw new Error(`reluArrangement: need ≥ 2 lifted points in ℝ³, got ${n} (dims ${Xt.map((x) => x.length)})`);
   const rays: { r: Float64Array; j: number; l: number }[] = [];
-  for (let j = 0; j < n; j++) for (let l = j + 1; l < n; l++) {
-    const a = Xt[j], b = Xt[l];
-    const c = Float64Array.from([a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]);
-    const nc = Math.hypot(c[0], c[1], c[2]);
-    if (!(nc > 1e-12)) throw new Error(`reluArrangement: points ${j} and ${l} are parallel after lifting (not in general position)`);
-    for (const s of [1, -1]) rays.push({ r: c.map((v) => (s * v) / nc), j, l });
-  }
+  for (let j = 0; j < n; j++)
+    for (let l = j + 1; l < n; l++) {
+      const a = Xt[j],
+        b = Xt[l];
+      const c = Float64Array.from([a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]);
+      const nc = Math.hypot(c[0], c[1], c[2]);
+      if (!(nc > 1e-12))
+        throw new Error(`reluArrangement: points ${j} and ${l} are parallel after lifting (not in general position)`);
+      for (const s of [1, -1]) rays.push({ r: c.map((v) => (s * v) / nc), j, l });
+    }
   const cells = new Map<string, ReluCell>();
   const tol = 1e-12;
   for (const { r, j, l } of rays) {
-    for (const [sj, sl] of [[1, 1], [1, 0], [0, 1], [0, 0]]) {
+    for (const [sj, sl] of [
+      [1, 1],
+      [1, 0],
+      [0, 1],
+      [0, 0],
+    ]) {
       const pattern = new Uint8Array(n);
       for (let i = 0; i < n; i++) pattern[i] = i === j ? sj : i === l ? sl : dot3(Xt[i], r) > 0 ? 1 : 0;
       const key = pattern.join("");
@@ -996,9 +1420,16 @@ export function reluArrangement(Xt: readonly (readonly number[])[]): ReluCell[] 
       if (!inCell(r)) continue;
       if (cell.rays.some((q) => Math.abs(q[0] - r[0]) + Math.abs(q[1] - r[1]) + Math.abs(q[2] - r[2]) < 1e-9)) continue;
       cell.rays.push(r);
-      g.forEach((gi, i) => { if (Math.abs(dot3(gi, r)) <= 1e-9 * scale[i]) activeCount[i]++; });
+      g.forEach((gi, i) => {
+        if (Math.abs(dot3(gi, r)) <= 1e-9 * scale[i]) activeCount[i]++;
+      });
     }
-    g.forEach((gi, i) => { if (activeCount[i] >= 2) { cell.facets.push(gi); cell.facetNorms.push(scale[i]); } });
+    g.forEach((gi, i) => {
+      if (activeCount[i] >= 2) {
+        cell.facets.push(gi);
+        cell.facetNorms.push(scale[i]);
+      }
+    });
   }
   return [...cells.values()];
 }
@@ -1023,23 +1454,41 @@ const coneCand = new Float64Array(3);
  * these faces).
  */
 function projectCone(z: Float64Array, zo: number, cell: ReluCell, out: Float64Array, oo: number): void {
-  const z0 = z[zo], z1 = z[zo + 1], z2 = z[zo + 2];
-  if (inCone(cell, z, zo)) { out[oo] = z0; out[oo + 1] = z1; out[oo + 2] = z2; return; }
+  const z0 = z[zo],
+    z1 = z[zo + 1],
+    z2 = z[zo + 2];
+  if (inCone(cell, z, zo)) {
+    out[oo] = z0;
+    out[oo + 1] = z1;
+    out[oo + 2] = z2;
+    return;
+  }
   let best = z0 * z0 + z1 * z1 + z2 * z2; // the candidate 0
   out[oo] = out[oo + 1] = out[oo + 2] = 0;
-  const c = coneCand, F = cell.facets, R = cell.rays;
+  const c = coneCand,
+    F = cell.facets,
+    R = cell.rays;
   for (let k = 0; k < F.length + R.length; k++) {
     if (k < F.length) {
       const g = F[k];
       const s = (g[0] * z0 + g[1] * z1 + g[2] * z2) / (cell.facetNorms[k] * cell.facetNorms[k]);
-      c[0] = z0 - s * g[0]; c[1] = z1 - s * g[1]; c[2] = z2 - s * g[2];
+      c[0] = z0 - s * g[0];
+      c[1] = z1 - s * g[1];
+      c[2] = z2 - s * g[2];
     } else {
       const r = R[k - F.length];
       const s = Math.max(0, r[0] * z0 + r[1] * z1 + r[2] * z2);
-      c[0] = s * r[0]; c[1] = s * r[1]; c[2] = s * r[2];
+      c[0] = s * r[0];
+      c[1] = s * r[1];
+      c[2] = s * r[2];
     }
     const d = (c[0] - z0) ** 2 + (c[1] - z1) ** 2 + (c[2] - z2) ** 2;
-    if (d < best && inCone(cell, c, 0)) { best = d; out[oo] = c[0]; out[oo + 1] = c[1]; out[oo + 2] = c[2]; }
+    if (d < best && inCone(cell, c, 0)) {
+      best = d;
+      out[oo] = c[0];
+      out[oo + 1] = c[1];
+      out[oo + 2] = c[2];
+    }
   }
 }
 
@@ -1073,10 +1522,36 @@ export interface ReluConvexConfig {
  * descent on networks of several widths is compared with the bracket [lower, upper].
  */
 export function reluConvexGap(cfg: ReluConvexConfig = {}): {
-  cells: number; expectedCells: number; lower: number; upper: number; runs: { width: number; objectives: number[][]; final: number[] }[]; steps: number[]; y: number[];
+  cells: number;
+  expectedCells: number;
+  lower: number;
+  upper: number;
+  runs: { width: number; objectives: number[][]; final: number[] }[];
+  steps: number[];
+  y: number[];
 } {
-  checkKeys("reluConvexGap", cfg, ["points", "beta", "iterations", "widths", "steps", "lr", "initScale", "seeds", "seed"]);
-  const { points: n = 20, beta = 0.1, iterations = 20000, widths = [1, 2, 50], steps = 20000, lr = 0.01, initScale = 0.5, seeds = 3, seed = 0 } = cfg;
+  checkKeys("reluConvexGap", cfg, [
+    "points",
+    "beta",
+    "iterations",
+    "widths",
+    "steps",
+    "lr",
+    "initScale",
+    "seeds",
+    "seed",
+  ]);
+  const {
+    points: n = 20,
+    beta = 0.1,
+    iterations = 20000,
+    widths = [1, 2, 50],
+    steps = 20000,
+    lr = 0.01,
+    initScale = 0.5,
+    seeds = 3,
+    seed = 0,
+  } = cfg;
   checkPositive("reluConvexGap", "points", n, true);
   checkPositive("reluConvexGap", "beta", beta);
   checkPositive("reluConvexGap", "iterations", iterations, true);
@@ -1085,8 +1560,14 @@ export function reluConvexGap(cfg: ReluConvexConfig = {}): {
   const rng = new Rng(seed + 4242);
   const Xt = Array.from({ length: n }, () => [rng.normal(), rng.normal(), 1]);
   // Teacher: two ReLU units plus small noise.
-  const teacher = [[1, -0.5, 0.2, 1.0], [-0.7, 1, -0.1, -1.2]];
-  const y = Xt.map((x) => teacher.reduce((s, [a, b, c, w]) => s + w * Math.max(0, a * x[0] + b * x[1] + c * x[2]), 0) + 0.1 * rng.normal());
+  const teacher = [
+    [1, -0.5, 0.2, 1.0],
+    [-0.7, 1, -0.1, -1.2],
+  ];
+  const y = Xt.map(
+    (x) =>
+      teacher.reduce((s, [a, b, c, w]) => s + w * Math.max(0, a * x[0] + b * x[1] + c * x[2]), 0) + 0.1 * rng.normal(),
+  );
   const cells = reluArrangement(Xt);
   const P = cells.length;
   const expectedCells = 2 * (1 + (n - 1) + ((n - 1) * (n - 2)) / 2);
@@ -1096,25 +1577,39 @@ export function reluConvexGap(cfg: ReluConvexConfig = {}): {
   const apply = (th: Float64Array, out: Float64Array) => {
     out.fill(0);
     for (let c = 0; c < P; c++) {
-      const d0 = th[6 * c] - th[6 * c + 3], d1 = th[6 * c + 1] - th[6 * c + 4], d2 = th[6 * c + 2] - th[6 * c + 5];
+      const d0 = th[6 * c] - th[6 * c + 3],
+        d1 = th[6 * c + 1] - th[6 * c + 4],
+        d2 = th[6 * c + 2] - th[6 * c + 5];
       const pat = cells[c].pattern;
       for (let i = 0; i < n; i++) if (pat[i]) out[i] += Xt[i][0] * d0 + Xt[i][1] * d1 + Xt[i][2] * d2;
     }
   };
   const adjoint = (r: Float64Array, out: Float64Array) => {
     for (let c = 0; c < P; c++) {
-      let a0 = 0, a1 = 0, a2 = 0;
+      let a0 = 0,
+        a1 = 0,
+        a2 = 0;
       const pat = cells[c].pattern;
-      for (let i = 0; i < n; i++) if (pat[i]) { a0 += Xt[i][0] * r[i]; a1 += Xt[i][1] * r[i]; a2 += Xt[i][2] * r[i]; }
-      out[6 * c] = a0; out[6 * c + 1] = a1; out[6 * c + 2] = a2;
-      out[6 * c + 3] = -a0; out[6 * c + 4] = -a1; out[6 * c + 5] = -a2;
+      for (let i = 0; i < n; i++)
+        if (pat[i]) {
+          a0 += Xt[i][0] * r[i];
+          a1 += Xt[i][1] * r[i];
+          a2 += Xt[i][2] * r[i];
+        }
+      out[6 * c] = a0;
+      out[6 * c + 1] = a1;
+      out[6 * c + 2] = a2;
+      out[6 * c + 3] = -a0;
+      out[6 * c + 4] = -a1;
+      out[6 * c + 5] = -a2;
     }
   };
   // Lipschitz constant ‖A‖² by power iteration on AᵀA.
   let L = 0;
   {
     let v = Float64Array.from({ length: 6 * P }, () => rng.normal());
-    const Av = new Float64Array(n), w = new Float64Array(6 * P);
+    const Av = new Float64Array(n),
+      w = new Float64Array(6 * P);
     for (let it = 0; it < 200; it++) {
       const nv = Math.sqrt(sumSquares(v));
       v = v.map((x) => x / nv);
@@ -1128,7 +1623,10 @@ export function reluConvexGap(cfg: ReluConvexConfig = {}): {
   const objective = (th: Float64Array, r: Float64Array) => {
     apply(th, r);
     let s = 0;
-    for (let i = 0; i < n; i++) { r[i] -= y[i]; s += r[i] * r[i]; }
+    for (let i = 0; i < n; i++) {
+      r[i] -= y[i];
+      s += r[i] * r[i];
+    }
     let reg = 0;
     for (let g = 0; g < G; g++) reg += Math.hypot(th[3 * g], th[3 * g + 1], th[3 * g + 2]);
     return 0.5 * s + beta * reg;
@@ -1138,12 +1636,19 @@ export function reluConvexGap(cfg: ReluConvexConfig = {}): {
       projectCone(z, 3 * g, cells[g >> 1], out, 3 * g);
       const nrm = Math.hypot(out[3 * g], out[3 * g + 1], out[3 * g + 2]);
       const s = nrm > t * beta ? 1 - (t * beta) / nrm : 0;
-      out[3 * g] *= s; out[3 * g + 1] *= s; out[3 * g + 2] *= s;
+      out[3 * g] *= s;
+      out[3 * g + 1] *= s;
+      out[3 * g + 2] *= s;
     }
   };
-  let th = new Float64Array(6 * P), yk = new Float64Array(6 * P), prev = new Float64Array(6 * P);
-  const r = new Float64Array(n), grad = new Float64Array(6 * P), z = new Float64Array(6 * P);
-  let tk = 1, fPrev = objective(th, r);
+  let th = new Float64Array(6 * P),
+    yk = new Float64Array(6 * P),
+    prev: Float64Array;
+  const r = new Float64Array(n),
+    grad = new Float64Array(6 * P),
+    z = new Float64Array(6 * P);
+  let tk = 1,
+    fPrev = objective(th, r);
   for (let it = 0; it < iterations; it++) {
     apply(yk, r);
     for (let i = 0; i < n; i++) r[i] -= y[i];
@@ -1153,7 +1658,12 @@ export function reluConvexGap(cfg: ReluConvexConfig = {}): {
     th = new Float64Array(6 * P);
     prox(z, 1 / L, th);
     const f = objective(th, r);
-    if (f > fPrev) { tk = 1; yk = Float64Array.from(th); fPrev = f; continue; } // adaptive restart (O'Donoghue & Candès, 2015)
+    if (f > fPrev) {
+      tk = 1;
+      yk = Float64Array.from(th);
+      fPrev = f;
+      continue;
+    } // adaptive restart (O'Donoghue & Candès, 2015)
     fPrev = f;
     const tn = (1 + Math.sqrt(1 + 4 * tk * tk)) / 2;
     for (let i = 0; i < yk.length; i++) yk[i] = th[i] + ((tk - 1) / tn) * (th[i] - prev[i]);
@@ -1184,27 +1694,42 @@ export function reluConvexGap(cfg: ReluConvexConfig = {}): {
       const rr = new Rng(1000 * (seed + 1) + 31 * m + sd);
       const U = Float64Array.from({ length: 3 * m }, () => (initScale / Math.sqrt(m)) * rr.normal());
       const a = Float64Array.from({ length: m }, () => (initScale / Math.sqrt(m)) * rr.normal());
-      const gU = new Float64Array(3 * m), ga = new Float64Array(m), pre = new Float64Array(n * m), res = new Float64Array(n);
+      const gU = new Float64Array(3 * m),
+        ga = new Float64Array(m),
+        pre = new Float64Array(n * m),
+        res = new Float64Array(n);
       const row: number[] = [];
       for (let t = 0; t <= steps; t++) {
         res.fill(0);
-        for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) {
-          const h = Xt[i][0] * U[3 * j] + Xt[i][1] * U[3 * j + 1] + Xt[i][2] * U[3 * j + 2];
-          pre[i * m + j] = h;
-          if (h > 0) res[i] += h * a[j];
-        }
+        for (let i = 0; i < n; i++)
+          for (let j = 0; j < m; j++) {
+            const h = Xt[i][0] * U[3 * j] + Xt[i][1] * U[3 * j + 1] + Xt[i][2] * U[3 * j + 2];
+            pre[i * m + j] = h;
+            if (h > 0) res[i] += h * a[j];
+          }
         let loss = 0;
-        for (let i = 0; i < n; i++) { res[i] -= y[i]; loss += res[i] * res[i]; }
+        for (let i = 0; i < n; i++) {
+          res[i] -= y[i];
+          loss += res[i] * res[i];
+        }
         if (wanted.has(t)) row.push(0.5 * loss + 0.5 * beta * (sumSquares(U) + sumSquares(a)));
         if (t === steps) break;
-        for (let j = 0; j < m; j++) { ga[j] = beta * a[j]; gU[3 * j] = beta * U[3 * j]; gU[3 * j + 1] = beta * U[3 * j + 1]; gU[3 * j + 2] = beta * U[3 * j + 2]; }
-        for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) {
-          const h = pre[i * m + j];
-          if (h <= 0) continue;
-          ga[j] += res[i] * h;
-          const c = res[i] * a[j];
-          gU[3 * j] += c * Xt[i][0]; gU[3 * j + 1] += c * Xt[i][1]; gU[3 * j + 2] += c * Xt[i][2];
+        for (let j = 0; j < m; j++) {
+          ga[j] = beta * a[j];
+          gU[3 * j] = beta * U[3 * j];
+          gU[3 * j + 1] = beta * U[3 * j + 1];
+          gU[3 * j + 2] = beta * U[3 * j + 2];
         }
+        for (let i = 0; i < n; i++)
+          for (let j = 0; j < m; j++) {
+            const h = pre[i * m + j];
+            if (h <= 0) continue;
+            ga[j] += res[i] * h;
+            const c = res[i] * a[j];
+            gU[3 * j] += c * Xt[i][0];
+            gU[3 * j + 1] += c * Xt[i][1];
+            gU[3 * j + 2] += c * Xt[i][2];
+          }
         for (let j = 0; j < m; j++) a[j] -= lr * ga[j];
         for (let q = 0; q < 3 * m; q++) U[q] -= lr * gU[q];
       }
@@ -1242,19 +1767,45 @@ export function reluClaims(res: ReturnType<typeof reluConvexGap>): ClaimCheck[] 
       details: `final objectives ${list(widest.final, 5)} vs convex ${fmt(res.upper, 5)}`,
     },
   ];
-  if (narrow) out.push({
-    text: "a single ReLU unit cannot: width-1 GD ends more than 5 % above the optimum",
-    passed: narrow.final.every((f) => f > res.upper * 1.05),
-    details: `final objectives ${list(narrow.final, 4)}`,
-  });
+  if (narrow)
+    out.push({
+      text: "a single ReLU unit cannot: width-1 GD ends more than 5 % above the optimum",
+      passed: narrow.final.every((f) => f > res.upper * 1.05),
+      details: `final objectives ${list(narrow.final, 4)}`,
+    });
   return out;
 }
 
 /** Figure 4: nonconvex objective of GD against t for each width (median, band), with the certified convex optimum. */
 export function reluFigure(res: ReturnType<typeof reluConvexGap>): Fig {
   const data: Record<string, unknown>[] = [];
-  res.runs.forEach((r, i) => data.push(...bandTraces(`width ${r.width}`, res.steps.slice(1), r.objectives.map((o) => o.slice(1)), COLORS[i % COLORS.length])));
+  res.runs.forEach((r, i) =>
+    data.push(
+      ...bandTraces(
+        `width ${r.width}`,
+        res.steps.slice(1),
+        r.objectives.map((o) => o.slice(1)),
+        COLORS[i % COLORS.length],
+      ),
+    ),
+  );
   const xs = [res.steps[1], res.steps[res.steps.length - 1]];
-  data.push({ type: "scatter", mode: "lines", name: "convex optimum p* (certified)", x: xs, y: [res.upper, res.upper], line: { color: "#000", dash: "dash", width: 1.5 } });
-  return { data, layout: layout("Two-layer ReLU, 20 points in 2-D: GD objective vs the convex program", "step t", "½‖f(X) − y‖² + (β/2)Σ(‖u_j‖² + α_j²)", true), config: { responsive: true } };
+  data.push({
+    type: "scatter",
+    mode: "lines",
+    name: "convex optimum p* (certified)",
+    x: xs,
+    y: [res.upper, res.upper],
+    line: { color: "#000", dash: "dash", width: 1.5 },
+  });
+  return {
+    data,
+    layout: layout(
+      "Two-layer ReLU, 20 points in 2-D: GD objective vs the convex program",
+      "step t",
+      "½‖f(X) − y‖² + (β/2)Σ(‖u_j‖² + α_j²)",
+      true,
+    ),
+    config: { responsive: true },
+  };
 }

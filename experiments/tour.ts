@@ -36,7 +36,7 @@ export { quickMode };
 export interface TourMethod {
   key: "sgd" | "momentum" | "adam";
   label: string;
-  make: () => GradientTransformation<any>;
+  make: () => GradientTransformation;
 }
 
 export interface TourConfig {
@@ -103,15 +103,23 @@ export interface TourResult {
  */
 export async function runTour(config: TourConfig = tourConfig()): Promise<TourResult> {
   const t0 = Date.now();
-  if (!Number.isInteger(config.steps) || config.steps < 1) throw new Error(`runTour: steps must be a positive integer, got ${config.steps}`);
-  if (!Number.isInteger(config.starts) || config.starts < 1) throw new Error(`runTour: starts must be a positive integer, got ${config.starts}`);
+  if (!Number.isInteger(config.steps) || config.steps < 1)
+    throw new Error(`runTour: steps must be a positive integer, got ${config.steps}`);
+  if (!Number.isInteger(config.starts) || config.starts < 1)
+    throw new Error(`runTour: starts must be a positive integer, got ${config.starts}`);
   const land = rosenbrock();
   const rng = new Rng(config.seed);
   const starts: [number, number][] = Array.from({ length: config.starts }, () => [
     config.start[0] + rng.normal(0, config.jitter),
     config.start[1] + rng.normal(0, config.jitter),
   ]);
-  const g = await landscapeGrid(land, { resolution: config.resolution, domain: [[-2, 2], [-1, 3]] });
+  const g = await landscapeGrid(land, {
+    resolution: config.resolution,
+    domain: [
+      [-2, 2],
+      [-1, 3],
+    ],
+  });
   const runs: TourRun[] = [];
   for (const m of config.methods) {
     const loss = landscapeLoss(land);
@@ -228,15 +236,26 @@ export async function adamGrid(config: AdamGridConfig = adamGridConfig()): Promi
   });
   const loss = Array.from(r.finalLoss, (v, k) => (r.diverged[k] ? NaN : v));
   // Exact zeros (runs that land on (1, 1)) are floored at 1e-16 so a log colour scale can show them.
-  const g = grid2d(r, loss.map((v) => (Number.isNaN(v) ? v : Math.max(v, 1e-16))), "b1", "lr");
+  const g = grid2d(
+    r,
+    loss.map((v) => (Number.isNaN(v) ? v : Math.max(v, 1e-16))),
+    "b1",
+    "lr",
+  );
   let best = { lr: NaN, b1: NaN, loss: Infinity };
   loss.forEach((v, k) => {
     if (v < best.loss) best = { lr: r.hyper.lr[k], b1: r.hyper.b1[k], loss: v };
   });
   return {
-    config, rows: g.rows, cols: g.cols, z: g.z,
+    config,
+    rows: g.rows,
+    cols: g.cols,
+    z: g.z,
     diverged: r.diverged.reduce((a, b) => a + b, 0),
-    best, seconds: r.seconds, kernel: r.kernel, workers: r.workers,
+    best,
+    seconds: r.seconds,
+    kernel: r.kernel,
+    workers: r.workers,
   };
 }
 

@@ -32,7 +32,9 @@ async function tryTensorflow(): Promise<string | undefined> {
       await dynImport(pkg);
       if (await tf.setBackend("tensorflow")) return pkg;
     } catch (e) {
-      notes.push(`${pkg} ${/Cannot find (module|package)/.test(String(e)) ? "not installed" : `failed: ${firstLine(e)}`}`);
+      notes.push(
+        `${pkg} ${/Cannot find (module|package)/.test(String(e)) ? "not installed" : `failed: ${firstLine(e)}`}`,
+      );
     }
   }
   return undefined;
@@ -54,7 +56,7 @@ async function tryWebgpu(allowSoftware: boolean): Promise<string | undefined> {
   ];
   for (const a of attempts) {
     if (a.label === "opengles" && !process.env.EGL_PLATFORM) process.env.EGL_PLATFORM = "surfaceless";
-    let adapter: AdapterLike | null = null;
+    let adapter: AdapterLike | null;
     let gpu: GPULike;
     try {
       gpu = webgpu.create(a.flags);
@@ -79,10 +81,14 @@ async function tryWebgpu(allowSoftware: boolean): Promise<string | undefined> {
     // The package registers only if navigator.gpu existed when it was first imported.
     if (!tf.findBackendFactory("webgpu")) {
       const { WebGPUBackend } = await import("@tensorflow/tfjs-backend-webgpu");
-      tf.registerBackend("webgpu", async () => {
-        const ad = (await wrapped.requestAdapter()) as AdapterLike;
-        return new WebGPUBackend((await ad.requestDevice()) as never, ad.info as never);
-      }, 3);
+      tf.registerBackend(
+        "webgpu",
+        async () => {
+          const ad = (await wrapped.requestAdapter()) as AdapterLike;
+          return new WebGPUBackend((await ad.requestDevice()) as never, ad.info as never);
+        },
+        3,
+      );
     }
     try {
       if (await tf.setBackend("webgpu")) return desc;
@@ -110,7 +116,9 @@ interface GPULike {
 let notes: string[] = [];
 
 function firstLine(e: unknown): string {
-  return String((e as Error)?.message ?? e).split("\n")[0].slice(0, 160);
+  return String((e as Error)?.message ?? e)
+    .split("\n")[0]
+    .slice(0, 160);
 }
 
 /**
@@ -178,7 +186,9 @@ export function backendInfo(): BackendInfo | undefined {
  * restored after). WebGPU is not probed by default: creating a device is slow and, in Node, tensors
  * left on it cannot be moved to another backend synchronously.
  */
-export async function availableBackends(candidates: readonly BackendName[] = ["tensorflow", "wasm", "cpu"]): Promise<BackendName[]> {
+export async function availableBackends(
+  candidates: readonly BackendName[] = ["tensorflow", "wasm", "cpu"],
+): Promise<BackendName[]> {
   const prev = current;
   const out: BackendName[] = [];
   for (const b of candidates) {

@@ -12,7 +12,10 @@ export { CLAIM_MIME };
 
 /** True when the environment asks for quick mode (`OPTBOOK_QUICK=1/true/yes`, as in CI and the claims tests). */
 export function quickMode(): boolean {
-  return typeof process !== "undefined" && ["1", "true", "yes"].includes(String(process.env.OPTBOOK_QUICK ?? "").toLowerCase());
+  return (
+    typeof process !== "undefined" &&
+    ["1", "true", "yes"].includes(String(process.env.OPTBOOK_QUICK ?? "").toLowerCase())
+  );
 }
 
 /**
@@ -36,7 +39,12 @@ export interface ClaimResult {
 const recorded: ClaimResult[] = [];
 
 function formatValue(v: unknown): string {
-  if (typeof v === "number") return Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e-3 && Math.abs(v) < 1e5 ? String(+v.toPrecision(5)) : v.toExponential(4);
+  if (typeof v === "number")
+    return Number.isInteger(v)
+      ? String(v)
+      : Math.abs(v) >= 1e-3 && Math.abs(v) < 1e5
+        ? String(+v.toPrecision(5))
+        : v.toExponential(4);
   return String(v);
 }
 
@@ -48,11 +56,18 @@ function formatValue(v: unknown): string {
 export function claim(statement: string, holds: boolean, measured?: string | Record<string, unknown>): void {
   if (typeof statement !== "string" || !statement.trim()) throw new Error("claim needs a statement (non-empty string)");
   if (typeof holds !== "boolean") {
-    throw new Error(`claim "${statement}": the check must be a boolean (got ${typeof holds}); write e.g. claim("...", x > 0.97)`);
+    throw new Error(
+      `claim "${statement}": the check must be a boolean (got ${typeof holds}); write e.g. claim("...", x > 0.97)`,
+    );
   }
-  const details = measured === undefined ? undefined
-    : typeof measured === "string" ? measured
-    : Object.entries(measured).map(([k, v]) => `${k} = ${formatValue(v)}`).join(", ");
+  const details =
+    measured === undefined
+      ? undefined
+      : typeof measured === "string"
+        ? measured
+        : Object.entries(measured)
+            .map(([k, v]) => `${k} = ${formatValue(v)}`)
+            .join(", ");
   const result: ClaimResult = { statement, passed: holds, ...(details ? { details } : {}) };
   recorded.push(result);
   const verdict = holds ? "PASS" : "FAIL";

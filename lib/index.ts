@@ -38,22 +38,10 @@ export {
   unflatten,
   unravel,
 } from "./tree";
-export {
-  mix32,
-  normalFromState,
-  Rng,
-  seedState,
-  uniformFromState,
-  xoshiroNext,
-} from "./rng";
+export { mix32, normalFromState, Rng, seedState, uniformFromState, xoshiroNext } from "./rng";
 
 // Contracts: the arithmetic and the shapes every rule and landscape is written against
-export {
-  numOps,
-  type Ops,
-  tfOps,
-  type Val,
-} from "./core/ops";
+export { numOps, type Ops, tfOps, type Val } from "./core/ops";
 export type { ClosedFormLandscape, LandscapeContext } from "./core/landscape";
 export type { ElementwiseRule, HyperValues, Noise, OracleRule, Rule } from "./core/rule";
 
@@ -383,15 +371,7 @@ export {
 } from "./linalg";
 
 // Statistics
-export {
-  type Band,
-  firstCrossing,
-  logLogSlope,
-  logSteps,
-  median,
-  medianBand,
-  quantile,
-} from "./stats";
+export { type Band, firstCrossing, logLogSlope, logSteps, median, medianBand, quantile } from "./stats";
 
 // Diagnostics: curvature, traces, sharpness, kernels, spectral radii
 export {
@@ -518,6 +498,4 @@ export {
   CLAIM_MIME,
   PLOTLY_MIME,
 } from "./plot";
-export {
-  escapeHtml,
-} from "./mime";
+export { escapeHtml } from "./mime";

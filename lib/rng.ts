@@ -31,7 +31,10 @@ export function seedState(seed: number, stream: number, out: Uint32Array, offset
 
 /** One xoshiro128** step on the 4-word state at `offset`; returns a uint32. */
 export function xoshiroNext(s: Uint32Array, offset = 0): number {
-  const s0 = s[offset], s1 = s[offset + 1], s2 = s[offset + 2], s3 = s[offset + 3];
+  const s0 = s[offset],
+    s1 = s[offset + 1],
+    s2 = s[offset + 2],
+    s3 = s[offset + 3];
   const r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
   const t = (s1 << 9) >>> 0;
   const n2 = (s2 ^ s0) >>> 0;
@@ -66,7 +69,10 @@ export function normalFromState(s: Uint32Array, offset = 0): number {
 export class Rng {
   private readonly state = new Uint32Array(4);
   private forks = 0;
-  constructor(readonly seed: number, readonly stream = 0) {
+  constructor(
+    readonly seed: number,
+    readonly stream = 0,
+  ) {
     seedState(seed, stream, this.state);
   }
   /** uint32 */
@@ -107,7 +113,9 @@ export class Rng {
     for (let i = 0; i < n; i++) p[i] = i;
     for (let i = n - 1; i > 0; i--) {
       const j = this.int(i + 1);
-      const t = p[i]; p[i] = p[j]; p[j] = t;
+      const t = p[i];
+      p[i] = p[j];
+      p[j] = t;
     }
     return p;
   }

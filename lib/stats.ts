@@ -11,7 +11,9 @@
  */
 export function quantile(values: ArrayLike<number>, q: number): number {
   if (!(q >= 0 && q <= 1)) throw new Error(`quantile q must be in [0, 1], got ${q}`);
-  const v = Array.from(values).filter(Number.isFinite).sort((a, b) => a - b);
+  const v = Array.from(values)
+    .filter(Number.isFinite)
+    .sort((a, b) => a - b);
   if (v.length === 0) return NaN;
   const h = (v.length - 1) * q;
   const lo = Math.floor(h);
@@ -55,21 +57,31 @@ export function medianBand(rows: readonly ArrayLike<number>[]): Band {
  * `nonPositive: "skip"` the pairs where x or y is not positive and finite are left out of the fit
  * (then at least two must remain). Throws when all used x are equal.
  */
-export function logLogSlope(x: ArrayLike<number>, y: ArrayLike<number>, opts: { nonPositive?: "throw" | "skip" } = {}): number {
+export function logLogSlope(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  opts: { nonPositive?: "throw" | "skip" } = {},
+): number {
   const mode = opts.nonPositive ?? "throw";
-  if (mode !== "throw" && mode !== "skip") throw new Error(`logLogSlope: nonPositive must be "throw" or "skip", got ${String(mode)}`);
-  if (x.length !== y.length || x.length < 2) throw new Error(`logLogSlope: need two equal-length arrays of ≥ 2 points, got ${x.length}, ${y.length}`);
-  const lx: number[] = [], ly: number[] = [];
+  if (mode !== "throw" && mode !== "skip")
+    throw new Error(`logLogSlope: nonPositive must be "throw" or "skip", got ${String(mode)}`);
+  if (x.length !== y.length || x.length < 2)
+    throw new Error(`logLogSlope: need two equal-length arrays of ≥ 2 points, got ${x.length}, ${y.length}`);
+  const lx: number[] = [],
+    ly: number[] = [];
   for (let i = 0; i < x.length; i++) {
-    const a = Math.log(x[i]), b = Math.log(y[i]);
+    const a = Math.log(x[i]),
+      b = Math.log(y[i]);
     if (Number.isFinite(a) && Number.isFinite(b)) {
       lx.push(a);
       ly.push(b);
     } else if (mode === "throw") throw new Error("logLogSlope: values must be positive and finite");
   }
   if (lx.length < 2) throw new Error("logLogSlope: need at least two points with positive x and y");
-  const mx = lx.reduce((a, b) => a + b, 0) / lx.length, my = ly.reduce((a, b) => a + b, 0) / ly.length;
-  let sxy = 0, sxx = 0;
+  const mx = lx.reduce((a, b) => a + b, 0) / lx.length,
+    my = ly.reduce((a, b) => a + b, 0) / ly.length;
+  let sxy = 0,
+    sxx = 0;
   for (let i = 0; i < lx.length; i++) {
     sxy += (lx[i] - mx) * (ly[i] - my);
     sxx += (lx[i] - mx) ** 2;
@@ -85,9 +97,11 @@ export function logLogSlope(x: ArrayLike<number>, y: ArrayLike<number>, opts: { 
  */
 export function logSteps(T: number, points: number, opts: { zero?: boolean } = {}): number[] {
   if (!Number.isInteger(T) || T < 1) throw new Error(`logSteps: T must be a positive integer, got ${T}`);
-  if (!Number.isInteger(points) || points < 2) throw new Error(`logSteps: points must be an integer ≥ 2, got ${points}`);
+  if (!Number.isInteger(points) || points < 2)
+    throw new Error(`logSteps: points must be an integer ≥ 2, got ${points}`);
   const out = new Set<number>(opts.zero ? [0, 1, T] : [1, T]);
-  for (let j = 0; j < points; j++) out.add(Math.min(T, Math.max(1, Math.round(Math.exp((Math.log(T) * j) / (points - 1))))));
+  for (let j = 0; j < points; j++)
+    out.add(Math.min(T, Math.max(1, Math.round(Math.exp((Math.log(T) * j) / (points - 1))))));
   return [...out].sort((a, b) => a - b);
 }
 

@@ -12,7 +12,11 @@ function isLeaf(x: unknown): x is tf.Tensor {
 }
 
 /** Leaves in a fixed order (object keys sorted), with their paths for error messages. */
-export function leaves<L = tf.Tensor>(tree: Tree<L>, path = "", isL: (x: unknown) => boolean = isLeaf): { path: string; leaf: L }[] {
+export function leaves<L = tf.Tensor>(
+  tree: Tree<L>,
+  path = "",
+  isL: (x: unknown) => boolean = isLeaf,
+): { path: string; leaf: L }[] {
   if (isL(tree)) return [{ path: path || "<root>", leaf: tree as L }];
   if (Array.isArray(tree)) return tree.flatMap((t, i) => leaves(t, `${path}[${i}]`, isL));
   if (tree !== null && typeof tree === "object") {
@@ -45,14 +49,16 @@ export function unflatten<L = tf.Tensor>(like: Tree<unknown>, flat: L[]): Tree<L
 
 /** Throws a clear error unless `a` and `b` have the same structure and leaf shapes. */
 export function assertSameStructure(a: Tree, b: Tree, what = "trees"): void {
-  const la = leaves(a), lb = leaves(b);
+  const la = leaves(a),
+    lb = leaves(b);
   if (la.length !== lb.length || la.some((l, i) => l.path !== lb[i].path)) {
     throw new Error(
       `${what} do not match: [${la.map((l) => l.path).join(", ")}] vs [${lb.map((l) => l.path).join(", ")}]`,
     );
   }
   la.forEach((l, i) => {
-    const sa = l.leaf.shape, sb = lb[i].leaf.shape;
+    const sa = l.leaf.shape,
+      sb = lb[i].leaf.shape;
     if (sa.length !== sb.length || sa.some((d, j) => d !== sb[j])) {
       throw new Error(`${what} do not match at ${l.path}: shape [${sa}] vs [${sb}]`);
     }
@@ -90,7 +96,13 @@ export function unravel(like: Tree, flat: tf.Tensor): Tree {
   const total = ls.reduce((n, t) => n + t.size, 0);
   if (flat.size !== total) throw new Error(`unravel: vector of ${flat.size} entries for a tree of ${total}`);
   return tf.tidy(() => {
-    const parts = tf.split(flat.reshape([-1]), ls.map((t) => t.size));
-    return unflatten(like, parts.map((p, i) => p.reshape(ls[i].shape)));
+    const parts = tf.split(
+      flat.reshape([-1]),
+      ls.map((t) => t.size),
+    );
+    return unflatten(
+      like,
+      parts.map((p, i) => p.reshape(ls[i].shape)),
+    );
   });
 }

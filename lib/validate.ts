@@ -25,7 +25,8 @@ export function editDistance(a: string, b: string): number {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
   return d[a.length][b.length];
@@ -44,9 +45,12 @@ export function unknownOptionMessage(owner: string, key: string, known: readonly
 export function checkOptions(owner: string, options: unknown, known: readonly string[], what = "option"): void {
   if (options === undefined) return;
   if (options === null || typeof options !== "object" || Array.isArray(options)) {
-    throw new Error(`${owner}: options must be an object, got ${options === null ? "null" : Array.isArray(options) ? "an array" : typeof options}`);
+    throw new Error(
+      `${owner}: options must be an object, got ${options === null ? "null" : Array.isArray(options) ? "an array" : typeof options}`,
+    );
   }
-  for (const k of Object.keys(options)) if (!known.includes(k)) throw new Error(unknownOptionMessage(owner, k, known, what));
+  for (const k of Object.keys(options))
+    if (!known.includes(k)) throw new Error(unknownOptionMessage(owner, k, known, what));
 }
 
 export interface IntegerBounds {
@@ -64,7 +68,9 @@ export function checkInteger(owner: string, name: string, v: unknown, bounds: In
     throw new Error(`${owner}: ${name} must be an integer, got ${describe(v)}`);
   }
   if (v < min || v > max) {
-    throw new Error(`${owner}: ${name} must be an integer in [${min}, ${max === Number.MAX_SAFE_INTEGER ? "∞" : max}], got ${v}`);
+    throw new Error(
+      `${owner}: ${name} must be an integer in [${min}, ${max === Number.MAX_SAFE_INTEGER ? "∞" : max}], got ${v}`,
+    );
   }
   return v;
 }
@@ -84,7 +90,8 @@ export interface RangeBounds {
 
 /** Throws unless `v` is a number (not NaN, finite unless allowed) inside the bounds; returns it. */
 export function checkNumber(owner: string, name: string, v: unknown, bounds: RangeBounds = {}): number {
-  if (typeof v !== "number" || Number.isNaN(v)) throw new Error(`${owner}: ${name} must be a number, got ${describe(v)}`);
+  if (typeof v !== "number" || Number.isNaN(v))
+    throw new Error(`${owner}: ${name} must be a number, got ${describe(v)}`);
   if (!bounds.allowInfinite && !Number.isFinite(v)) throw new Error(`${owner}: ${name} must be finite, got ${v}`);
   const { min = -Infinity, max = Infinity } = bounds;
   const lowOk = bounds.minExclusive ? v > min : v >= min;
@@ -100,7 +107,9 @@ export function checkNumber(owner: string, name: string, v: unknown, bounds: Ran
 export function checkChoice<C extends string>(owner: string, name: string, v: unknown, choices: readonly C[]): C {
   if (typeof v !== "string" || !(choices as readonly string[]).includes(v)) {
     const near = typeof v === "string" ? closestName(v, choices) : undefined;
-    throw new Error(`${owner}: ${name} must be one of ${choices.map((c) => `"${c}"`).join(", ")}, got ${describe(v)}${near ? ` (did you mean "${near}"?)` : ""}`);
+    throw new Error(
+      `${owner}: ${name} must be one of ${choices.map((c) => `"${c}"`).join(", ")}, got ${describe(v)}${near ? ` (did you mean "${near}"?)` : ""}`,
+    );
   }
   return v as C;
 }

@@ -16,7 +16,11 @@
  */
 import * as tf from "@tensorflow/tfjs";
 
-type GradFunc = (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => Record<string, () => tf.Tensor>;
+type GradFunc = (
+  dy: tf.Tensor | tf.Tensor[],
+  saved: tf.Tensor[],
+  attrs: tf.NamedAttrMap,
+) => Record<string, () => tf.Tensor>;
 
 const one = () => tf.scalar(1);
 
@@ -83,7 +87,8 @@ const fixes: { kernelName: string; inputsToSave: string[]; gradFunc: GradFunc }[
     kernelName: "LeakyRelu",
     inputsToSave: ["x"],
     gradFunc: (dy, [x], attrs) => ({
-      x: () => tf.mul(dy as tf.Tensor, tf.where(tf.greater(x, 0), tf.onesLike(x), tf.fill(x.shape, attrs.alpha as number))),
+      x: () =>
+        tf.mul(dy as tf.Tensor, tf.where(tf.greater(x, 0), tf.onesLike(x), tf.fill(x.shape, attrs.alpha as number))),
     }),
   },
   {
@@ -146,10 +151,12 @@ const fixes: { kernelName: string; inputsToSave: string[]; gradFunc: GradFunc }[
     inputsToSave: ["a", "b"],
     gradFunc: (dy, [a, b], attrs) => {
       const d = dy as tf.Tensor;
-      const ta = attrs.transposeA as boolean, tb = attrs.transposeB as boolean;
+      const ta = attrs.transposeA as boolean,
+        tb = attrs.transposeB as boolean;
       const T = transposeLast;
       // With A = op(a), B = op(b), C = A B: dA = dC Bᵀ, dB = Aᵀ dC; then undo op().
-      const A = () => (ta ? T(a) : a), B = () => (tb ? T(b) : b);
+      const A = () => (ta ? T(a) : a),
+        B = () => (tb ? T(b) : b);
       return {
         a: () => reduceToShape(ta ? tf.matMul(B(), T(d)) : tf.matMul(d, T(B())), a.shape),
         b: () => reduceToShape(tb ? tf.matMul(T(d), A()) : tf.matMul(T(A()), d), b.shape),
@@ -161,7 +168,11 @@ const fixes: { kernelName: string; inputsToSave: string[]; gradFunc: GradFunc }[
     inputsToSave: ["a", "b"],
     gradFunc: zeroGrad("a", "b"),
   })),
-  ...["LogicalAnd", "LogicalOr"].map((kernelName) => ({ kernelName, inputsToSave: ["a", "b"], gradFunc: zeroGrad("a", "b") })),
+  ...["LogicalAnd", "LogicalOr"].map((kernelName) => ({
+    kernelName,
+    inputsToSave: ["a", "b"],
+    gradFunc: zeroGrad("a", "b"),
+  })),
   { kernelName: "LogicalNot", inputsToSave: ["x"], gradFunc: zeroGrad("x") },
   { kernelName: "IsNan", inputsToSave: ["x"], gradFunc: zeroGrad("x") },
 ];

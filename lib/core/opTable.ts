@@ -36,7 +36,8 @@
  */
 
 /** f64x2 instructions the WebAssembly forms may use. */
-export type SimdInstr = "add" | "sub" | "mul" | "div" | "neg" | "sqrt" | "abs" | "floor" | "min" | "max" | "gt" | "lt" | "ge" | "and";
+export type SimdInstr =
+  "add" | "sub" | "mul" | "div" | "neg" | "sqrt" | "abs" | "floor" | "min" | "max" | "gt" | "lt" | "ge" | "and";
 
 /** Functions of JavaScript's `Math` the WebAssembly module imports (called lane by lane). */
 export const WASM_MATH_IMPORTS = ["pow", "exp", "log", "sin", "cos", "tanh"] as const;
@@ -59,8 +60,27 @@ export interface WasmBuilder<C> {
 
 /** The name of an op of the table (`ge` is used by derivatives; the rest are `Ops` methods). */
 export type EngineOp =
-  | "add" | "sub" | "mul" | "div" | "neg" | "pow" | "square" | "sqrt" | "abs" | "sign" | "floor"
-  | "exp" | "log" | "sin" | "cos" | "tanh" | "max" | "min" | "gt" | "ge" | "where";
+  | "add"
+  | "sub"
+  | "mul"
+  | "div"
+  | "neg"
+  | "pow"
+  | "square"
+  | "sqrt"
+  | "abs"
+  | "sign"
+  | "floor"
+  | "exp"
+  | "log"
+  | "sin"
+  | "cos"
+  | "tanh"
+  | "max"
+  | "min"
+  | "gt"
+  | "ge"
+  | "where";
 
 /** Makes derivative expressions: `d("mul", a, b)` is the node a·b. */
 export type Differ<T> = (op: EngineOp, ...args: (T | number)[]) => T;
@@ -84,49 +104,61 @@ export interface OpDef {
 }
 
 const call = (f: string) => (a: readonly string[]) => `Math.${f}(${a.join(", ")})`;
-const math1 = (f: MathImport) => <C>(w: WasmBuilder<C>, a: readonly C[]) => w.math(f, a[0]);
+const math1 =
+  (f: MathImport) =>
+  <C>(w: WasmBuilder<C>, a: readonly C[]) =>
+    w.math(f, a[0]);
 const none = () => [];
 
 /** The ops, by name (`satisfies` checks that every `EngineOp` has exactly one entry). */
 export const OP_TABLE = {
   add: {
-    arity: 2, exact: false,
+    arity: 2,
+    exact: false,
     num: (a, b) => a + b,
     js: (a) => `${a[0]} + ${a[1]}`,
     wasm: (w, a) => w.simd("add", a[0], a[1]),
     grad: (_d, _a, _n, dy) => [dy, dy],
   },
   sub: {
-    arity: 2, exact: false,
+    arity: 2,
+    exact: false,
     num: (a, b) => a - b,
     js: (a) => `${a[0]} - ${a[1]}`,
     wasm: (w, a) => w.simd("sub", a[0], a[1]),
     grad: (d, _a, _n, dy) => [dy, d("neg", dy)],
   },
   mul: {
-    arity: 2, exact: false,
+    arity: 2,
+    exact: false,
     num: (a, b) => a * b,
     js: (a) => `${a[0]} * ${a[1]}`,
     wasm: (w, a) => w.simd("mul", a[0], a[1]),
     grad: (d, [a, b], _n, dy) => [d("mul", dy, b), d("mul", dy, a)],
   },
   div: {
-    arity: 2, exact: false,
+    arity: 2,
+    exact: false,
     num: (a, b) => a / b,
     js: (a) => `${a[0]} / ${a[1]}`,
     wasm: (w, a) => w.simd("div", a[0], a[1]),
     // ∂ₐ = dy/b, ∂_b = −dy·a/b²
-    grad: (d, [a, b], _n, dy, need) => [d("div", dy, b), need[1] ? d("neg", d("div", d("mul", dy, a), d("square", b))) : undefined],
+    grad: (d, [a, b], _n, dy, need) => [
+      d("div", dy, b),
+      need[1] ? d("neg", d("div", d("mul", dy, a), d("square", b))) : undefined,
+    ],
   },
   neg: {
-    arity: 1, exact: true,
+    arity: 1,
+    exact: true,
     num: (a) => -a,
     js: (a) => `-${a[0]}`,
     wasm: (w, a) => w.simd("neg", a[0]),
     grad: (d, _a, _n, dy) => [d("neg", dy)],
   },
   pow: {
-    arity: 2, exact: false,
+    arity: 2,
+    exact: false,
     num: (a, b) => Math.pow(a, b),
     js: call("pow"),
     wasm: (w, a) => w.math("pow", a[0], a[1]),
@@ -137,78 +169,90 @@ export const OP_TABLE = {
     ],
   },
   square: {
-    arity: 1, exact: false,
+    arity: 1,
+    exact: false,
     num: (a) => a * a,
     js: (a) => `${a[0]} * ${a[0]}`,
     wasm: (w, a) => w.simd("mul", a[0], a[0]),
     grad: (d, [a], _n, dy) => [d("mul", dy, d("mul", a, 2))],
   },
   sqrt: {
-    arity: 1, exact: false,
+    arity: 1,
+    exact: false,
     num: (a) => Math.sqrt(a),
     js: call("sqrt"),
     wasm: (w, a) => w.simd("sqrt", a[0]),
     grad: (d, _a, n, dy) => [d("div", dy, d("mul", n, 2))],
   },
   abs: {
-    arity: 1, exact: true,
+    arity: 1,
+    exact: true,
     num: (a) => Math.abs(a),
     js: call("abs"),
     wasm: (w, a) => w.simd("abs", a[0]),
     grad: (d, [a], _n, dy) => [d("mul", dy, d("sign", a))],
   },
   sign: {
-    arity: 1, exact: true,
+    arity: 1,
+    exact: true,
     // = Math.sign, written as the comparisons the kernels use
     num: (a) => (a > 0 ? 1 : a < 0 ? -1 : a),
     js: (a) => `(${a[0]} > 0 ? 1 : ${a[0]} < 0 ? -1 : ${a[0]})`,
-    wasm: (w, a) => w.select(w.simd("gt", a[0], w.const(0)), w.const(1), w.select(w.simd("lt", a[0], w.const(0)), w.const(-1), a[0])),
+    wasm: (w, a) =>
+      w.select(w.simd("gt", a[0], w.const(0)), w.const(1), w.select(w.simd("lt", a[0], w.const(0)), w.const(-1), a[0])),
     grad: none,
   },
   floor: {
-    arity: 1, exact: true,
+    arity: 1,
+    exact: true,
     num: (a) => Math.floor(a),
     js: call("floor"),
     wasm: (w, a) => w.simd("floor", a[0]),
     grad: none,
   },
   exp: {
-    arity: 1, exact: false,
+    arity: 1,
+    exact: false,
     num: (a) => Math.exp(a),
     js: call("exp"),
     wasm: math1("exp"),
     grad: (d, _a, n, dy) => [d("mul", dy, n)],
   },
   log: {
-    arity: 1, exact: false,
+    arity: 1,
+    exact: false,
     num: (a) => Math.log(a),
     js: call("log"),
     wasm: math1("log"),
     grad: (d, [a], _n, dy) => [d("div", dy, a)],
   },
   sin: {
-    arity: 1, exact: false,
+    arity: 1,
+    exact: false,
     num: (a) => Math.sin(a),
     js: call("sin"),
     wasm: math1("sin"),
     grad: (d, [a], _n, dy) => [d("mul", dy, d("cos", a))],
   },
   cos: {
-    arity: 1, exact: false,
+    arity: 1,
+    exact: false,
     num: (a) => Math.cos(a),
     js: call("cos"),
     wasm: math1("cos"),
     grad: (d, [a], _n, dy) => [d("mul", d("neg", d("sin", a)), dy)],
   },
   tanh: {
-    arity: 1, exact: false,
+    arity: 1,
+    exact: false,
     num: (a) => Math.tanh(a),
     js: call("tanh"),
     wasm: math1("tanh"),
     grad: (d, _a, n, dy) => [d("mul", d("sub", 1, d("square", n)), dy)],
   },
   max: {
-    arity: 2, exact: true,
+    arity: 2,
+    exact: true,
     num: (a, b) => Math.max(a, b),
     js: call("max"),
     wasm: (w, a) => w.simd("max", a[0], a[1]),
@@ -216,14 +260,16 @@ export const OP_TABLE = {
     grad: (d, [a, b], _n, dy) => [d("mul", dy, d("ge", a, b)), d("mul", dy, d("gt", b, a))],
   },
   min: {
-    arity: 2, exact: true,
+    arity: 2,
+    exact: true,
     num: (a, b) => Math.min(a, b),
     js: call("min"),
     wasm: (w, a) => w.simd("min", a[0], a[1]),
     grad: (d, [a, b], _n, dy) => [d("mul", dy, d("ge", b, a)), d("mul", dy, d("gt", a, b))],
   },
   gt: {
-    arity: 2, exact: true,
+    arity: 2,
+    exact: true,
     num: (a, b) => (a > b ? 1 : 0),
     js: (a) => `(${a[0]} > ${a[1]} ? 1 : 0)`,
     // the all-ones mask ANDed with 1.0 is 1.0; the zero mask gives +0
@@ -231,14 +277,16 @@ export const OP_TABLE = {
     grad: none,
   },
   ge: {
-    arity: 2, exact: true,
+    arity: 2,
+    exact: true,
     num: (a, b) => (a >= b ? 1 : 0),
     js: (a) => `(${a[0]} >= ${a[1]} ? 1 : 0)`,
     wasm: (w, a) => w.simd("and", w.simd("ge", a[0], a[1]), w.const(1)),
     grad: none,
   },
   where: {
-    arity: 3, exact: true,
+    arity: 3,
+    exact: true,
     num: (c, a, b) => (c > 0 ? a : b),
     js: (a) => `(${a[0]} > 0 ? ${a[1]} : ${a[2]})`,
     wasm: (w, a) => w.select(w.simd("gt", a[0], w.const(0)), a[1], a[2]),

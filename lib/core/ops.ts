@@ -83,11 +83,7 @@ export const tfOps: Ops<tf.Tensor> = {
       tf.broadcast_util.assertAndGetBroadcastShape(ct.shape, at.shape),
       bt.shape,
     );
-    return tf.where(
-      tf.broadcastTo(tf.greater(ct, 0), shape),
-      tf.broadcastTo(at, shape),
-      tf.broadcastTo(bt, shape),
-    );
+    return tf.where(tf.broadcastTo(tf.greater(ct, 0), shape), tf.broadcastTo(at, shape), tf.broadcastTo(bt, shape));
   },
   clip: (a, lo, hi) => tf.minimum(tf.maximum(a, lo), hi),
 };

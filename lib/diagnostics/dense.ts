@@ -11,7 +11,11 @@ import { denseMatrix, hessianOperator } from "./operator";
  * The dense Hessian ∇²L(θ) (or its block for the leaves picked by `block`), column j = H e_j by
  * d Hessian–vector products, symmetrised (H + Hᵀ)/2. Refuses d > `maxSize` (default 2000).
  */
-export async function denseHessian(lossFn: ParamsLoss, params: Tree, opts: { block?: LeafSelector; maxSize?: number } = {}): Promise<DenseMatrix> {
+export async function denseHessian(
+  lossFn: ParamsLoss,
+  params: Tree,
+  opts: { block?: LeafSelector; maxSize?: number } = {},
+): Promise<DenseMatrix> {
   const op = hessianOperator(lossFn, params, { block: opts.block });
   return denseMatrix(op, { maxSize: opts.maxSize ?? 2000 });
 }

@@ -50,7 +50,8 @@ export interface SpectralDensity {
 /** Rademacher (±1) or Gaussian vector from `rng`. */
 export function probeVector(n: number, rng: Rng, distribution: "rademacher" | "gaussian" = "rademacher"): Float64Array {
   if (distribution === "gaussian") return rng.normalArray(n);
-  if (distribution !== "rademacher") throw new Error(`probe distribution must be "rademacher" or "gaussian", got ${JSON.stringify(distribution)}`);
+  if (distribution !== "rademacher")
+    throw new Error(`probe distribution must be "rademacher" or "gaussian", got ${JSON.stringify(distribution)}`);
   const v = new Float64Array(n);
   for (let i = 0; i < n; i++) v[i] = rng.nextU32() & 1 ? 1 : -1;
   return v;
@@ -66,12 +67,17 @@ export async function spectralDensity(op: CurvatureOperator, opts: SlqOptions = 
   const probes = opts.probeVectors?.length ?? opts.probes ?? 10;
   const steps = Math.min(n, opts.steps ?? 80);
   const gridSize = opts.gridSize ?? 1000;
-  if (!Number.isInteger(probes) || probes < 1) throw new Error(`spectralDensity: probes must be a positive integer, got ${probes}`);
-  if (!Number.isInteger(steps) || steps < 1) throw new Error(`spectralDensity: steps must be a positive integer, got ${opts.steps}`);
-  if (!Number.isInteger(gridSize) || gridSize < 2) throw new Error(`spectralDensity: gridSize must be an integer >= 2, got ${gridSize}`);
-  if (opts.sigma !== undefined && !(opts.sigma > 0)) throw new Error(`spectralDensity: sigma must be > 0, got ${opts.sigma}`);
+  if (!Number.isInteger(probes) || probes < 1)
+    throw new Error(`spectralDensity: probes must be a positive integer, got ${probes}`);
+  if (!Number.isInteger(steps) || steps < 1)
+    throw new Error(`spectralDensity: steps must be a positive integer, got ${opts.steps}`);
+  if (!Number.isInteger(gridSize) || gridSize < 2)
+    throw new Error(`spectralDensity: gridSize must be an integer >= 2, got ${gridSize}`);
+  if (opts.sigma !== undefined && !(opts.sigma > 0))
+    throw new Error(`spectralDensity: sigma must be > 0, got ${opts.sigma}`);
   const rng = new Rng(opts.seed ?? 0);
-  const nodes: Float64Array[] = [], weights: Float64Array[] = [];
+  const nodes: Float64Array[] = [],
+    weights: Float64Array[] = [];
   let matvecs = 0;
   for (let p = 0; p < probes; p++) {
     const v = opts.probeVectors ? opts.probeVectors[p] : probeVector(n, rng, opts.distribution ?? "rademacher");
@@ -85,19 +91,26 @@ export async function spectralDensity(op: CurvatureOperator, opts: SlqOptions = 
     nodes.push(values);
     weights.push(Float64Array.from(vectors, (s) => s[0] * s[0]));
   }
-  let lo = Infinity, hi = -Infinity;
-  for (const t of nodes) for (const x of t) { lo = Math.min(lo, x); hi = Math.max(hi, x); }
+  let lo = Infinity,
+    hi = -Infinity;
+  for (const t of nodes)
+    for (const x of t) {
+      lo = Math.min(lo, x);
+      hi = Math.max(hi, x);
+    }
   const spread = hi - lo;
   const sigma = opts.sigma ?? (spread > 0 ? 0.01 * spread : Math.max(1e-3 * Math.abs(hi), 1e-6));
   const [a, b] = opts.range ?? [lo - 8 * sigma, hi + 8 * sigma];
   if (!(b > a)) throw new Error(`spectralDensity: range [${a}, ${b}] is empty`);
-  const grid = new Float64Array(gridSize), density = new Float64Array(gridSize);
+  const grid = new Float64Array(gridSize),
+    density = new Float64Array(gridSize);
   const h = (b - a) / (gridSize - 1);
   for (let i = 0; i < gridSize; i++) grid[i] = a + i * h;
   const c = 1 / (probes * sigma * Math.sqrt(2 * Math.PI));
   const cutoff = 10 * sigma;
   for (let p = 0; p < probes; p++) {
-    const th = nodes[p], w = weights[p];
+    const th = nodes[p],
+      w = weights[p];
     for (let j = 0; j < th.length; j++) {
       // Only grid points within 10σ contribute (exp(-50) ≈ 2e-22).
       const i0 = Math.max(0, Math.floor((th[j] - cutoff - a) / h));
@@ -123,7 +136,10 @@ export function slqMoment(r: Pick<SpectralDensity, "nodes" | "weights">, k: numb
 }
 
 /** ∫ φ(t) dt by the trapezoid rule on the density's grid (≈ 1). */
-export function integrateDensity(r: Pick<SpectralDensity, "grid" | "density">, f: (t: number) => number = () => 1): number {
+export function integrateDensity(
+  r: Pick<SpectralDensity, "grid" | "density">,
+  f: (t: number) => number = () => 1,
+): number {
   const { grid, density } = r;
   let s = 0;
   for (let i = 1; i < grid.length; i++) {

@@ -75,7 +75,8 @@ function randomUnit(n: number, rng: Rng, against: readonly Float64Array[] = []):
 
 function checkFiniteVec(v: Float64Array, who: string): void {
   for (let i = 0; i < v.length; i++) {
-    if (!Number.isFinite(v[i])) throw new Error(`${who}: the operator returned ${v[i]} at entry ${i} (NaN/Inf in the loss or its curvature?)`);
+    if (!Number.isFinite(v[i]))
+      throw new Error(`${who}: the operator returned ${v[i]} at entry ${i} (NaN/Inf in the loss or its curvature?)`);
   }
 }
 
@@ -110,8 +111,10 @@ export async function lanczosProcess(
   const q = Float64Array.from(start);
   scale(1 / s0, q);
   const basis: Float64Array[] = [q];
-  const alpha: number[] = [], beta: number[] = [];
-  let matvecs = 0, anorm = 0;
+  const alpha: number[] = [],
+    beta: number[] = [];
+  let matvecs = 0,
+    anorm = 0;
   const rng = opts.rng ?? new Rng(0);
   steps = Math.min(steps, n);
   for (let j = 0; j < steps; j++) {
@@ -166,7 +169,8 @@ export async function lanczos(op: CurvatureOperator, opts: LanczosOptions = {}):
   if (!Number.isInteger(k) || k < 1 || k > n) throw new Error(`lanczos: k must be an integer in [1, ${n}], got ${k}`);
   if (!(tol >= 0)) throw new Error(`lanczos: tol must be >= 0, got ${tol}`);
   const maxIter = Math.min(n, opts.maxIter ?? Math.max(100, 4 * k));
-  if (!Number.isInteger(maxIter) || maxIter < k) throw new Error(`lanczos: maxIter must be an integer >= k = ${k}, got ${opts.maxIter}`);
+  if (!Number.isInteger(maxIter) || maxIter < k)
+    throw new Error(`lanczos: maxIter must be an integer >= k = ${k}, got ${opts.maxIter}`);
   const rng = new Rng(opts.seed ?? 0);
   const start = opts.start ?? rng.normalArray(n);
   let converged = false;
@@ -243,15 +247,23 @@ export async function powerIteration(op: CurvatureOperator, opts: PowerIteration
   const k = opts.k ?? 1;
   const tol = opts.tol ?? 1e-4;
   const maxIter = opts.maxIter ?? 1000;
-  if (!Number.isInteger(k) || k < 1 || k > n) throw new Error(`powerIteration: k must be an integer in [1, ${n}], got ${k}`);
+  if (!Number.isInteger(k) || k < 1 || k > n)
+    throw new Error(`powerIteration: k must be an integer in [1, ${n}], got ${k}`);
   if (!(tol >= 0)) throw new Error(`powerIteration: tol must be >= 0, got ${tol}`);
-  if (!Number.isInteger(maxIter) || maxIter < 1) throw new Error(`powerIteration: maxIter must be a positive integer, got ${maxIter}`);
+  if (!Number.isInteger(maxIter) || maxIter < 1)
+    throw new Error(`powerIteration: maxIter must be a positive integer, got ${maxIter}`);
   const rng = new Rng(opts.seed ?? 0);
-  const values: number[] = [], vectors: Float64Array[] = [], residuals: number[] = [];
-  let iterations = 0, matvecs = 0, converged = true;
+  const values: number[] = [],
+    vectors: Float64Array[] = [],
+    residuals: number[] = [];
+  let iterations = 0,
+    matvecs = 0,
+    converged = true;
   for (let i = 0; i < k; i++) {
     let v = randomUnit(n, rng, vectors);
-    let lambda = 0, res = Infinity, ok = false;
+    let lambda = 0,
+      res = Infinity,
+      ok = false;
     for (let it = 0; it < maxIter; it++) {
       const w = await op.matvec(v);
       matvecs++;

@@ -19,10 +19,13 @@ export function selectLeaves(params: Tree, sel?: LeafSelector): { paths: string[
   const all = leaves(params).map((l) => l.path);
   if (sel === undefined) return { paths: all, index: all.map((_, i) => i) };
   const pred =
-    typeof sel === "string" ? (p: string) => p === sel
-    : sel instanceof RegExp ? (p: string) => sel.test(p)
-    : typeof sel === "function" ? sel
-    : (p: string) => (sel as readonly string[]).includes(p);
+    typeof sel === "string"
+      ? (p: string) => p === sel
+      : sel instanceof RegExp
+        ? (p: string) => sel.test(p)
+        : typeof sel === "function"
+          ? sel
+          : (p: string) => (sel as readonly string[]).includes(p);
   if (typeof sel === "string" || Array.isArray(sel)) {
     const want = typeof sel === "string" ? [sel] : (sel as string[]);
     const missing = want.filter((w) => !all.includes(w));
@@ -50,7 +53,9 @@ export function gradLeaves(lossFn: ParamsLoss, params: Tree, index?: number[]): 
 
 function checkScalar(y: tf.Tensor): tf.Scalar {
   if (!(y instanceof tf.Tensor) || y.rank !== 0) {
-    throw new Error(`lossFn must return a scalar tensor, got ${y instanceof tf.Tensor ? `shape [${y.shape}]` : String(y)}`);
+    throw new Error(
+      `lossFn must return a scalar tensor, got ${y instanceof tf.Tensor ? `shape [${y.shape}]` : String(y)}`,
+    );
   }
   return y as tf.Scalar;
 }
@@ -64,7 +69,8 @@ export function hvpLeaves(lossFn: ParamsLoss, params: Tree, v: readonly tf.Tenso
   const idx = index ?? xs.map((_, i) => i);
   if (v.length !== idx.length) throw new Error(`hvp: ${v.length} vector blocks for ${idx.length} parameter leaves`);
   idx.forEach((k, i) => {
-    const a = xs[k].shape, b = v[i].shape;
+    const a = xs[k].shape,
+      b = v[i].shape;
     if (a.length !== b.length || a.some((d, j) => d !== b[j])) {
       throw new Error(`hvp: vector block ${i} has shape [${b}] but its parameter leaf has shape [${a}]`);
     }
@@ -88,9 +94,19 @@ export function hvpLeaves(lossFn: ParamsLoss, params: Tree, v: readonly tf.Tenso
  * dispose them). H = ∇²L(θ) at θ = `params`.
  */
 export function hvp(lossFn: ParamsLoss, params: Tree, v: Tree): Tree {
-  const pl = leaves(params), vl = leaves(v);
+  const pl = leaves(params),
+    vl = leaves(v);
   if (pl.length !== vl.length || pl.some((l, i) => l.path !== vl[i].path)) {
-    throw new Error(`hvp: v must have the structure of params ([${pl.map((l) => l.path)}] vs [${vl.map((l) => l.path)}])`);
+    throw new Error(
+      `hvp: v must have the structure of params ([${pl.map((l) => l.path)}] vs [${vl.map((l) => l.path)}])`,
+    );
   }
-  return unflatten(params, hvpLeaves(lossFn, params, vl.map((l) => l.leaf)));
+  return unflatten(
+    params,
+    hvpLeaves(
+      lossFn,
+      params,
+      vl.map((l) => l.leaf),
+    ),
+  );
 }

@@ -75,11 +75,23 @@ function probeOutputs(f: NtkModel, params: Tree, x: tf.Tensor): number {
  * Per-example Jacobian rows for output `k` of every example of `x`: a tensor [n, P] whose row i is
  * ∂f_k(θ, x_i)/∂θ, built with one vjp per example (cotangent e_k, or `cotangent` if given, on a batch of one).
  */
-function jacobianRows(apply: (ys: tf.Tensor[], x: tf.Tensor) => tf.Tensor, theta: tf.Tensor[], x: tf.Tensor, k: number, O: number, cotangent?: tf.Tensor): tf.Tensor2D {
+function jacobianRows(
+  apply: (ys: tf.Tensor[], x: tf.Tensor) => tf.Tensor,
+  theta: tf.Tensor[],
+  x: tf.Tensor,
+  k: number,
+  O: number,
+  cotangent?: tf.Tensor,
+): tf.Tensor2D {
   const n = x.shape[0];
   return tf.tidy(() => {
     // e_k as a [1, O] row (tf.oneHot refuses depth 1, i.e. scalar models).
-    const dy = cotangent ?? tf.tensor2d(Float32Array.from({ length: O }, (_, j) => (j === k ? 1 : 0)), [1, O]);
+    const dy =
+      cotangent ??
+      tf.tensor2d(
+        Float32Array.from({ length: O }, (_, j) => (j === k ? 1 : 0)),
+        [1, O],
+      );
     const rows: tf.Tensor[] = [];
     for (let i = 0; i < n; i++) {
       const xi = x.slice(i, 1);
@@ -94,14 +106,23 @@ function jacobianRows(apply: (ys: tf.Tensor[], x: tf.Tensor) => tf.Tensor, theta
  * Empirical NTK between the batches `x1` and `x2` (default x2 = x1). See the module comment for the
  * formula and the two implementations; returns float64 host data.
  */
-export async function empiricalNtk(f: NtkModel, params: Tree, x1: tf.Tensor, x2?: tf.Tensor, opts: NtkOptions = {}): Promise<KernelMatrix> {
+export async function empiricalNtk(
+  f: NtkModel,
+  params: Tree,
+  x1: tf.Tensor,
+  x2?: tf.Tensor,
+  opts: NtkOptions = {},
+): Promise<KernelMatrix> {
   const impl = opts.implementation ?? "jacobian";
   const outputs = opts.outputs ?? "trace";
-  if (impl !== "jacobian" && impl !== "ntvp") throw new Error(`empiricalNtk: implementation must be "jacobian" or "ntvp", got ${JSON.stringify(impl)}`);
-  if (outputs !== "trace" && outputs !== "full") throw new Error(`empiricalNtk: outputs must be "trace" or "full", got ${JSON.stringify(outputs)}`);
+  if (impl !== "jacobian" && impl !== "ntvp")
+    throw new Error(`empiricalNtk: implementation must be "jacobian" or "ntvp", got ${JSON.stringify(impl)}`);
+  if (outputs !== "trace" && outputs !== "full")
+    throw new Error(`empiricalNtk: outputs must be "trace" or "full", got ${JSON.stringify(outputs)}`);
   const same = x2 === undefined || x2 === x1;
   const xb = x2 ?? x1;
-  const n1 = numExamples(x1, "x1"), n2 = numExamples(xb, "x2");
+  const n1 = numExamples(x1, "x1"),
+    n2 = numExamples(xb, "x2");
   const O = probeOutputs(f, params, x1);
   const O2 = same ? O : tf.tidy(() => probeOutputs(f, params, xb.slice(0, 1)));
   if (O2 !== O) throw new Error(`empiricalNtk: model gives ${O} outputs on x1 but ${O2} on x2`);
@@ -198,7 +219,14 @@ function ntvpLeaves(
  * (or [n2] for scalar models); returns [n1, O] (new tensor, caller disposes). Costs one vjp and
  * one double vjp — never forms J.
  */
-export function ntkVectorProduct(f: NtkModel, params: Tree, x1: tf.Tensor, x2: tf.Tensor, v: tf.Tensor, opts: { block?: LeafSelector } = {}): tf.Tensor {
+export function ntkVectorProduct(
+  f: NtkModel,
+  params: Tree,
+  x1: tf.Tensor,
+  x2: tf.Tensor,
+  v: tf.Tensor,
+  opts: { block?: LeafSelector } = {},
+): tf.Tensor {
   const n2 = numExamples(x2, "x2");
   const O = probeOutputs(f, params, x2);
   const vv = v.rank === 1 ? v.reshape([-1, 1]) : v;
@@ -216,10 +244,17 @@ export function ntkVectorProduct(f: NtkModel, params: Tree, x1: tf.Tensor, x2: t
  * shape [n1, n2]; one vjp per example instead of O. It approximates Θ(x, x') ≈ pNTK(x, x') I_O
  * (so compare it with trace-NTK / O).
  */
-export async function pseudoNtk(f: NtkModel, params: Tree, x1: tf.Tensor, x2?: tf.Tensor, opts: { block?: LeafSelector } = {}): Promise<KernelMatrix> {
+export async function pseudoNtk(
+  f: NtkModel,
+  params: Tree,
+  x1: tf.Tensor,
+  x2?: tf.Tensor,
+  opts: { block?: LeafSelector } = {},
+): Promise<KernelMatrix> {
   const same = x2 === undefined || x2 === x1;
   const xb = x2 ?? x1;
-  const n1 = numExamples(x1, "x1"), n2 = numExamples(xb, "x2");
+  const n1 = numExamples(x1, "x1"),
+    n2 = numExamples(xb, "x2");
   const O = probeOutputs(f, params, x1);
   const { index } = selectLeaves(params, opts.block);
   const { theta, apply } = modelOnLeaves(f, params, index);
@@ -247,7 +282,9 @@ function checkSameShape(a: KernelMatrix, b: KernelMatrix, who: string): void {
  */
 export function kernelAlignment(a: KernelMatrix, b: KernelMatrix): number {
   checkSameShape(a, b, "kernelAlignment");
-  let ab = 0, aa = 0, bb = 0;
+  let ab = 0,
+    aa = 0,
+    bb = 0;
   for (let i = 0; i < a.data.length; i++) {
     ab += a.data[i] * b.data[i];
     aa += a.data[i] ** 2;
@@ -263,8 +300,10 @@ export function kernelAlignment(a: KernelMatrix, b: KernelMatrix): number {
  */
 export function targetAlignment(k: KernelMatrix, y: ArrayLike<number>, outputs = 1): number {
   const n = k.shape[0];
-  if (k.shape.length !== 2 || k.shape[1] !== n) throw new Error(`targetAlignment: need a square [n, n] kernel, got [${k.shape}]`);
-  if (y.length !== n * outputs) throw new Error(`targetAlignment: targets of length ${y.length}, expected ${n}×${outputs}`);
+  if (k.shape.length !== 2 || k.shape[1] !== n)
+    throw new Error(`targetAlignment: need a square [n, n] kernel, got [${k.shape}]`);
+  if (y.length !== n * outputs)
+    throw new Error(`targetAlignment: targets of length ${y.length}, expected ${n}×${outputs}`);
   const yy = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
@@ -279,7 +318,8 @@ export function targetAlignment(k: KernelMatrix, y: ArrayLike<number>, outputs =
 /** Relative kernel change ‖K₁ − K₀‖_F / ‖K₀‖_F (Fort et al., "Deep learning versus kernel learning", NeurIPS 2020). */
 export function relativeKernelChange(k0: KernelMatrix, k1: KernelMatrix): number {
   checkSameShape(k0, k1, "relativeKernelChange");
-  let d = 0, n0 = 0;
+  let d = 0,
+    n0 = 0;
   for (let i = 0; i < k0.data.length; i++) {
     d += (k1.data[i] - k0.data[i]) ** 2;
     n0 += k0.data[i] ** 2;
@@ -301,5 +341,10 @@ export async function ntkChange(
 ): Promise<{ relativeChange: number; alignment: number; before: KernelMatrix; after: KernelMatrix }> {
   const before = await empiricalNtk(f, params0, x, undefined, opts);
   const after = await empiricalNtk(f, params1, x, undefined, opts);
-  return { relativeChange: relativeKernelChange(before, after), alignment: kernelAlignment(before, after), before, after };
+  return {
+    relativeChange: relativeKernelChange(before, after),
+    alignment: kernelAlignment(before, after),
+    before,
+    after,
+  };
 }

@@ -49,8 +49,13 @@ export function matrixOperator(a: number[][] | Float64Array | DenseMatrix, size?
 }
 
 /** Any symmetric linear map given by its size and product. */
-export function linearOperator(size: number, matvec: (v: Float64Array) => Float64Array | Promise<Float64Array>, name = "linear operator"): CurvatureOperator {
-  if (!Number.isInteger(size) || size < 1) throw new Error(`linearOperator: size must be a positive integer, got ${size}`);
+export function linearOperator(
+  size: number,
+  matvec: (v: Float64Array) => Float64Array | Promise<Float64Array>,
+  name = "linear operator",
+): CurvatureOperator {
+  if (!Number.isInteger(size) || size < 1)
+    throw new Error(`linearOperator: size must be a positive integer, got ${size}`);
   return {
     size,
     name,
@@ -122,7 +127,11 @@ function parameterOperatorBase(params: Tree, block: LeafSelector | undefined) {
  * `block`, e.g. `"w1"` or `/^layer2\./`: H_SS, with the other leaves fixed), as an operator whose
  * products are Hessian–vector products by double backprop.
  */
-export function hessianOperator(lossFn: ParamsLoss, params: Tree, opts: { block?: LeafSelector } = {}): ParameterOperator {
+export function hessianOperator(
+  lossFn: ParamsLoss,
+  params: Tree,
+  opts: { block?: LeafSelector } = {},
+): ParameterOperator {
   const { paths, index, shapes, size } = parameterOperatorBase(params, opts.block);
   let count = 0;
   return {
@@ -216,7 +225,8 @@ export function empiricalFisherOperator(
   numExamples: number,
   opts: { block?: LeafSelector } = {},
 ): ParameterOperator & { dispose(): void } {
-  if (!Number.isInteger(numExamples) || numExamples < 1) throw new Error(`empiricalFisherOperator: numExamples must be a positive integer, got ${numExamples}`);
+  if (!Number.isInteger(numExamples) || numExamples < 1)
+    throw new Error(`empiricalFisherOperator: numExamples must be a positive integer, got ${numExamples}`);
   const { paths, index, shapes, size } = parameterOperatorBase(params, opts.block);
   let G: tf.Tensor2D | undefined;
   let count = 0;
@@ -261,11 +271,16 @@ export function empiricalFisherOperator(
  * (A + Aᵀ)/2 to remove float32 round-off asymmetry. `maxSize` guards against accidental O(d²)
  * memory (default 4000).
  */
-export async function denseMatrix(op: CurvatureOperator, opts: { maxSize?: number; symmetrize?: boolean } = {}): Promise<DenseMatrix> {
+export async function denseMatrix(
+  op: CurvatureOperator,
+  opts: { maxSize?: number; symmetrize?: boolean } = {},
+): Promise<DenseMatrix> {
   const maxSize = opts.maxSize ?? 4000;
   const n = op.size;
   if (n > maxSize) {
-    throw new Error(`denseMatrix: operator of size ${n} exceeds maxSize ${maxSize} (d² = ${n * n} entries); use Lanczos / SLQ instead`);
+    throw new Error(
+      `denseMatrix: operator of size ${n} exceeds maxSize ${maxSize} (d² = ${n * n} entries); use Lanczos / SLQ instead`,
+    );
   }
   const data = new Float64Array(n * n);
   const e = new Float64Array(n);

@@ -18,7 +18,11 @@ export interface SharpnessOptions extends Omit<LanczosOptions, "k" | "which"> {
 }
 
 /** λ_max(∇²L(θ)) by Lanczos (default tol 1e-6); returns the value, its residual and the run. */
-export async function sharpness(lossFn: ParamsLoss, params: Tree, opts: SharpnessOptions = {}): Promise<{ value: number; residual: number; result: EigenResult }> {
+export async function sharpness(
+  lossFn: ParamsLoss,
+  params: Tree,
+  opts: SharpnessOptions = {},
+): Promise<{ value: number; residual: number; result: EigenResult }> {
   const { block, ...lz } = opts;
   const op = hessianOperator(lossFn, params, { block });
   const result = await lanczos(op, { ...lz, k: 1, which: "largest" });
@@ -36,11 +40,13 @@ export async function minibatchSharpness(
   opts: { numExamples: number; batchSize: number; numBatches?: number; seed?: number } & SharpnessOptions,
 ): Promise<{ values: number[]; mean: number; std: number }> {
   const { numExamples, batchSize, numBatches = 10, seed = 0, ...sh } = opts;
-  if (!Number.isInteger(numExamples) || numExamples < 1) throw new Error(`minibatchSharpness: numExamples must be a positive integer, got ${numExamples}`);
+  if (!Number.isInteger(numExamples) || numExamples < 1)
+    throw new Error(`minibatchSharpness: numExamples must be a positive integer, got ${numExamples}`);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > numExamples) {
     throw new Error(`minibatchSharpness: batchSize must be an integer in [1, ${numExamples}], got ${batchSize}`);
   }
-  if (!Number.isInteger(numBatches) || numBatches < 1) throw new Error(`minibatchSharpness: numBatches must be a positive integer, got ${numBatches}`);
+  if (!Number.isInteger(numBatches) || numBatches < 1)
+    throw new Error(`minibatchSharpness: numBatches must be a positive integer, got ${numBatches}`);
   const rng = new Rng(seed);
   const values: number[] = [];
   for (let b = 0; b < numBatches; b++) {
@@ -127,8 +133,10 @@ export function sharpnessTracker(opts: SharpnessTrackerOptions): {
   onStep: (rec: { step: number; params: Tree }) => Promise<void>;
 } {
   const { lossFn, every = 10, topK, minibatch, ...sh } = opts;
-  if (!Number.isInteger(every) || every < 1) throw new Error(`sharpnessTracker: every must be a positive integer, got ${every}`);
-  if (topK !== undefined && (!Number.isInteger(topK) || topK < 1)) throw new Error(`sharpnessTracker: topK must be a positive integer, got ${topK}`);
+  if (!Number.isInteger(every) || every < 1)
+    throw new Error(`sharpnessTracker: every must be a positive integer, got ${every}`);
+  if (topK !== undefined && (!Number.isInteger(topK) || topK < 1))
+    throw new Error(`sharpnessTracker: topK must be a positive integer, got ${topK}`);
   const records: SharpnessRecord[] = [];
   const record = async (step: number, params: Tree): Promise<SharpnessRecord | undefined> => {
     if (step % every !== 0) return undefined;
@@ -140,7 +148,11 @@ export function sharpnessTracker(opts: SharpnessTrackerOptions): {
       rec.topEigenvalues = g.eigenvalues;
     }
     if (minibatch) {
-      const m = await minibatchSharpness(minibatch.lossOnBatch, params, { ...sh, ...minibatch, seed: (sh.seed ?? 0) + step });
+      const m = await minibatchSharpness(minibatch.lossOnBatch, params, {
+        ...sh,
+        ...minibatch,
+        seed: (sh.seed ?? 0) + step,
+      });
       rec.minibatchMean = m.mean;
       rec.minibatchStd = m.std;
     }

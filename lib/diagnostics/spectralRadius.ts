@@ -23,7 +23,11 @@ export type IterationMap = (z: Tree) => Tree;
  * gradients with respect to `tf.clone`s of the blocks; otherwise tfjs' tape also differentiates
  * through the op linking them and the Jacobian is wrong (the values are right).
  */
-export async function iterationJacobian(step: IterationMap, z: Tree, opts: { maxSize?: number } = {}): Promise<DenseMatrix> {
+export async function iterationJacobian(
+  step: IterationMap,
+  z: Tree,
+  opts: { maxSize?: number } = {},
+): Promise<DenseMatrix> {
   const zl = leaves(z).map((l) => l.leaf);
   const sizes = zl.map((t) => t.size);
   const d = sizes.reduce((a, b) => a + b, 0);
@@ -67,10 +71,15 @@ export interface SpectralRadiusResult {
  * ρ(∂T/∂z) at `z`: the Jacobian by autodiff (`iterationJacobian`), then all its eigenvalues by
  * Hessenberg reduction and shifted QR (`generalEigenvalues`).
  */
-export async function spectralRadius(step: IterationMap, z: Tree, opts: { maxSize?: number } = {}): Promise<SpectralRadiusResult> {
+export async function spectralRadius(
+  step: IterationMap,
+  z: Tree,
+  opts: { maxSize?: number } = {},
+): Promise<SpectralRadiusResult> {
   const jacobian = await iterationJacobian(step, z, opts);
   const eigenvalues = generalEigenvalues(jacobian);
   let radius = 0;
-  for (let i = 0; i < eigenvalues.re.length; i++) radius = Math.max(radius, Math.hypot(eigenvalues.re[i], eigenvalues.im[i]));
+  for (let i = 0; i < eigenvalues.re.length; i++)
+    radius = Math.max(radius, Math.hypot(eigenvalues.re[i], eigenvalues.im[i]));
   return { radius, eigenvalues, jacobian };
 }

@@ -41,7 +41,8 @@ export async function hutchinson(
   opts: { probes?: number; seed?: number; distribution?: "rademacher" | "gaussian" } = {},
 ): Promise<TraceEstimate> {
   const probes = opts.probes ?? 100;
-  if (!Number.isInteger(probes) || probes < 1) throw new Error(`hutchinson: probes must be a positive integer, got ${probes}`);
+  if (!Number.isInteger(probes) || probes < 1)
+    throw new Error(`hutchinson: probes must be a positive integer, got ${probes}`);
   const rng = new Rng(opts.seed ?? 0);
   const samples: number[] = [];
   for (let i = 0; i < probes; i++) {
@@ -62,7 +63,8 @@ export async function hutchPlusPlus(
   opts: { matvecs?: number; seed?: number; distribution?: "rademacher" | "gaussian" } = {},
 ): Promise<TraceEstimate> {
   const budget = opts.matvecs ?? 99;
-  if (!Number.isInteger(budget) || budget < 3) throw new Error(`hutchPlusPlus: matvecs must be an integer >= 3, got ${budget}`);
+  if (!Number.isInteger(budget) || budget < 3)
+    throw new Error(`hutchPlusPlus: matvecs must be an integer >= 3, got ${budget}`);
   const third = Math.floor(budget / 3);
   const dist = opts.distribution ?? "rademacher";
   const rng = new Rng(opts.seed ?? 0);

@@ -117,7 +117,9 @@ export function tableProgram(
   for (const n of stepOnly) {
     const e =
       n.op === "input"
-        ? f32 ? `Math.fround(SC[${(n.input as { index: number }).index}][t1])` : `SC[${(n.input as { index: number }).index}][t1]`
+        ? f32
+          ? `Math.fround(SC[${(n.input as { index: number }).index}][t1])`
+          : `SC[${(n.input as { index: number }).index}][t1]`
         : opExpr(n, n.args.map(tref), f32);
     tab.push(`    const v${n.id} = ${e};`);
   }
@@ -130,7 +132,9 @@ export function tableProgram(
 export function generateKernel(p: StepProgram, opt: KernelOptions): KernelSource {
   const f32 = p.graph.precision === "float32";
   const R = (e: string) => (f32 ? `Math.fround(${e})` : e);
-  const D = p.dim, L = Math.max(1, Math.floor(opt.lanes)), T = opt.steps;
+  const D = p.dim,
+    L = Math.max(1, Math.floor(opt.lanes)),
+    T = opt.steps;
   const nRecord = opt.nRecord;
   const every = nRecord > 0;
   const roots = [...p.nextX, ...p.nextState.flat(), ...p.draws];
@@ -156,12 +160,20 @@ export function generateKernel(p: StepProgram, opt: KernelOptions): KernelSource
   const out = (s: string) => k.push(s);
   out(`(function (P, r0, r1) {`);
   out(`"use strict";`);
-  out(`const X0 = P.X0, RS = P.RS, FX = P.FX, FL = P.FL, DV = P.DV, LH = P.LH, XH = P.XH, H = P.H, TB = P.TB, RI = P.RI, HT = P.HT, CI = P.CI;`);
+  out(
+    `const X0 = P.X0, RS = P.RS, FX = P.FX, FL = P.FL, DV = P.DV, LH = P.LH, XH = P.XH, H = P.H, TB = P.TB, RI = P.RI, HT = P.HT, CI = P.CI;`,
+  );
   out(`const T = ${T}, B = ${lit(opt.bound)}, NR = ${nRecord};`);
   out(RNG_SOURCE);
   // The recorded loss, value(x) with noise at its mean; rarely called (record steps, divergence, end).
   out(lossSource(p));
-  const hyperIdx = [...new Set(nodes.filter((n) => n.op === "input" && n.input!.kind === "hyper").map((n) => (n.input as { index: number }).index))];
+  const hyperIdx = [
+    ...new Set(
+      nodes
+        .filter((n) => n.op === "input" && n.input!.kind === "hyper")
+        .map((n) => (n.input as { index: number }).index),
+    ),
+  ];
   for (const j of lanes) out(`const Q${j} = new Uint32Array(4);`);
   for (const [, kk] of exported) out(`const TB${kk} = TB[${kk}];`);
   for (const i of hyperIdx) out(`const H${i} = H[${i}];`);
@@ -181,10 +193,13 @@ export function generateKernel(p: StepProgram, opt: KernelOptions): KernelSource
     out(j === 0 ? `  const run0 = r;` : `  const run${j} = r + ${j} < r1 ? r + ${j} : r1 - 1;`);
     for (let i = 0; i < D; i++) out(`  let x${i}_${j} = ${R(`X0[run${j} * ${D} + ${i}]`)};`);
     p.slots.forEach((_, s) => {
-      for (let i = 0; i < D; i++) out(`  let s${s}_${i}_${j} = ${lit(f32 ? Math.fround(p.slotInit[s]) : p.slotInit[s])};`);
+      for (let i = 0; i < D; i++)
+        out(`  let s${s}_${i}_${j} = ${lit(f32 ? Math.fround(p.slotInit[s]) : p.slotInit[s])};`);
     });
     for (const i of hyperIdx) out(`  const h${i}_${j} = ${R(`H${i}[run${j}]`)};`);
-    out(`  Q${j}[0] = RS[4 * run${j}]; Q${j}[1] = RS[4 * run${j} + 1]; Q${j}[2] = RS[4 * run${j} + 2]; Q${j}[3] = RS[4 * run${j} + 3];`);
+    out(
+      `  Q${j}[0] = RS[4 * run${j}]; Q${j}[1] = RS[4 * run${j} + 1]; Q${j}[2] = RS[4 * run${j} + 2]; Q${j}[3] = RS[4 * run${j} + 3];`,
+    );
     out(`  let d${j} = 0;`);
     plan.groups.forEach((_, g) => out(`  const c${g}_${j} = CI${g}[run${j}] * T;`));
     if (every) out(`  if (RI[0] >= 0) { ${record(j, "RI[0]")} }`);
@@ -192,7 +207,14 @@ export function generateKernel(p: StepProgram, opt: KernelOptions): KernelSource
   // Run-only nodes, hoisted out of the step loop.
   for (const n of nodes) {
     if (n.mask !== 2 || n.op === "input") continue;
-    for (const j of lanes) out(`  const v${n.id}_${j} = ${opExpr(n, n.args.map((a) => kref(a, j)), f32)};`);
+    for (const j of lanes)
+      out(
+        `  const v${n.id}_${j} = ${opExpr(
+          n,
+          n.args.map((a) => kref(a, j)),
+          f32,
+        )};`,
+      );
   }
   out(`  for (let t = 1; t <= T; t++) {`);
   out(`    const t1 = t - 1;`);
@@ -205,7 +227,14 @@ export function generateKernel(p: StepProgram, opt: KernelOptions): KernelSource
         out(`    const v${n.id}_${j} = HT${load.table}[c${load.group}_${j} + t1];`);
         continue;
       }
-      const e = n.op === "draw" ? R(n.dist === "uniform" ? `unif(Q${j})` : `norm(Q${j})`) : opExpr(n, n.args.map((a) => kref(a, j)), f32);
+      const e =
+        n.op === "draw"
+          ? R(n.dist === "uniform" ? `unif(Q${j})` : `norm(Q${j})`)
+          : opExpr(
+              n,
+              n.args.map((a) => kref(a, j)),
+              f32,
+            );
       out(`    const v${n.id}_${j} = ${e};`);
     }
   }

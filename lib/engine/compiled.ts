@@ -19,7 +19,14 @@ function emit(g: Graph, outs: Node[], dim: number): string {
     stack.push(...n.args);
   }
   const f32 = g.precision === "float32";
-  const ref = (n: Node) => (n.op === "const" ? lit(n.value) : n.op === "input" ? (n.input!.kind === "t" ? "t" : `x[${(n.input as { index: number }).index}]`) : `v${n.id}`);
+  const ref = (n: Node) =>
+    n.op === "const"
+      ? lit(n.value)
+      : n.op === "input"
+        ? n.input!.kind === "t"
+          ? "t"
+          : `x[${(n.input as { index: number }).index}]`
+        : `v${n.id}`;
   const lines: string[] = [`(function (x, t) {`];
   for (const n of [...need.values()].sort((a, b) => a.id - b.id)) {
     if (n.op === "const" || n.op === "input") continue;
@@ -42,14 +49,20 @@ function trace(landscape: ClosedFormLandscape, precision: Precision) {
 }
 
 /** f(x) as a compiled function (noise at its mean, ctx.t = t, default 1). */
-export function compileValue(landscape: ClosedFormLandscape, precision: Precision = "float64"): (x: readonly number[], t?: number) => number {
+export function compileValue(
+  landscape: ClosedFormLandscape,
+  precision: Precision = "float64",
+): (x: readonly number[], t?: number) => number {
   const { g, v } = trace(landscape, precision);
   const f = new Function(`return ${emit(g, [v], landscape.dim)}`)() as (x: readonly number[], t: number) => number[];
   return (x, t = 1) => f(x, t)[0];
 }
 
 /** ∇f(x) by the tracer's symbolic reverse mode, as a compiled function (noise at its mean). */
-export function compileGradient(landscape: ClosedFormLandscape, precision: Precision = "float64"): (x: readonly number[], t?: number) => number[] {
+export function compileGradient(
+  landscape: ClosedFormLandscape,
+  precision: Precision = "float64",
+): (x: readonly number[], t?: number) => number[] {
   const { g, x, v } = trace(landscape, precision);
   const gr = gradient(g, v, x);
   const f = new Function(`return ${emit(g, gr, landscape.dim)}`)() as (x: readonly number[], t: number) => number[];

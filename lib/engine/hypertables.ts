@@ -38,7 +38,8 @@ function dynamicOf(): (n: Node) => boolean {
   const dyn = (n: Node): boolean => {
     let d = memo.get(n.id);
     if (d !== undefined) return d;
-    d = n.op === "draw" || (n.op === "input" && (n.input!.kind === "x" || n.input!.kind === "state")) || n.args.some(dyn);
+    d =
+      n.op === "draw" || (n.op === "input" && (n.input!.kind === "x" || n.input!.kind === "state")) || n.args.some(dyn);
     memo.set(n.id, d);
     return d;
   };
@@ -66,7 +67,13 @@ export function planHyperTables(
   const byKey = new Map<string, { hyper: number[]; exported: number[] }>();
   for (const id of [...exportedSet].sort((a, b) => a - b)) {
     const n = p.graph.nodes[id];
-    const hyper = [...new Set(reachable([n]).filter((m) => m.op === "input" && m.input!.kind === "hyper").map((m) => (m.input as { index: number }).index))].sort((a, b) => a - b);
+    const hyper = [
+      ...new Set(
+        reachable([n])
+          .filter((m) => m.op === "input" && m.input!.kind === "hyper")
+          .map((m) => (m.input as { index: number }).index),
+      ),
+    ].sort((a, b) => a - b);
     const key = hyper.join(",");
     if (!byKey.has(key)) byKey.set(key, { hyper, exported: [] });
     byKey.get(key)!.exported.push(id);
@@ -84,7 +91,12 @@ export function planHyperTables(
     for (let r = 0; r < runs && !tooMany; r++) {
       // (−0 is kept apart from +0: Map keys would merge them, and 1/h tells them apart)
       const one = g.hyper.length === 1 ? hyperArrays[g.hyper[0]][r] : 0;
-      const key = g.hyper.length === 1 ? (Object.is(one, -0) ? "-0" : one) : g.hyper.map((h) => (Object.is(hyperArrays[h][r], -0) ? "-0" : hyperArrays[h][r])).join(",");
+      const key =
+        g.hyper.length === 1
+          ? Object.is(one, -0)
+            ? "-0"
+            : one
+          : g.hyper.map((h) => (Object.is(hyperArrays[h][r], -0) ? "-0" : hyperArrays[h][r])).join(",");
       let c = index.get(key);
       if (c === undefined) {
         c = index.size;

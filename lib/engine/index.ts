@@ -20,7 +20,15 @@
 export { sweep, sweepSource, buildKernel, type SweepResult } from "./sweep";
 export { sweepTfjs } from "./tfjs";
 export { resolveSweep, type SweepSpec, type RunInfo, type SweepProgress, type ResolvedSweep } from "./spec";
-export { traceStep, stepWith, fieldOf, assertClosedForm, assertRule, type StepProgram, type HyperSource } from "./program";
+export {
+  traceStep,
+  stepWith,
+  fieldOf,
+  assertClosedForm,
+  assertRule,
+  type StepProgram,
+  type HyperSource,
+} from "./program";
 export { Graph as TraceGraph, Node as TraceNode, traceOps, type Precision } from "./trace";
 export { gradient as symbolicGradient } from "./grad";
 export { generateKernel, type KernelSource, type KernelOptions } from "./codegen";

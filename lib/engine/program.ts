@@ -133,7 +133,9 @@ export function traceStep(
   const slots = rule.state as readonly string[];
   const slotInit = slots.map((k) => (rule.init as Record<string, number> | undefined)?.[k] ?? 0);
   const x = Array.from({ length: dim }, (_, i) => g.input({ kind: "x", index: i }));
-  const state = slots.map((_, s) => Array.from({ length: dim }, (_, i) => g.input({ kind: "state", slot: s, index: i })));
+  const state = slots.map((_, s) =>
+    Array.from({ length: dim }, (_, i) => g.input({ kind: "state", slot: s, index: i })),
+  );
   const t = g.input({ kind: "t" });
   const draws: Node[] = [];
   const noise: Noise<Node> = {
@@ -167,12 +169,13 @@ export function traceStep(
   try {
     res = stepWith(o, landscape, rule, field, x, stateRec, h, t, noise);
   } catch (e) {
-    throw new Error(`engine: could not trace ${rule.name} on ${landscape.name}: ${(e as Error).message}`);
+    throw new Error(`engine: could not trace ${rule.name} on ${landscape.name}: ${(e as Error).message}`, { cause: e });
   }
   const nextX = res.x.map((v) => g.lift(v as Val<Node>));
   const nextState = slots.map((k) => {
     const v = res.state[k];
-    if (!v || v.length !== dim) throw new Error(`engine: rule ${rule.name} returned state "${k}" with ${v?.length} blocks for ${dim}`);
+    if (!v || v.length !== dim)
+      throw new Error(`engine: rule ${rule.name} returned state "${k}" with ${v?.length} blocks for ${dim}`);
     return v.map((n) => g.lift(n as Val<Node>));
   });
   const meanCtx: LandscapeContext<Node> = { uniform: () => g.const(0.5), normal: () => g.const(0), t };

@@ -125,8 +125,11 @@ export function resolveSweep(spec: SweepSpec): ResolvedSweep {
   if (!spec || typeof spec !== "object") throw new Error("sweep: expected a spec object");
   assertClosedForm(spec.landscape);
   assertRule(spec.optimizer);
-  const landscape = spec.landscape, rule = spec.optimizer, dim = landscape.dim;
-  if (!Number.isInteger(spec.steps) || spec.steps < 1) throw new Error(`sweep: steps must be a positive integer, got ${spec.steps}`);
+  const landscape = spec.landscape,
+    rule = spec.optimizer,
+    dim = landscape.dim;
+  if (!Number.isInteger(spec.steps) || spec.steps < 1)
+    throw new Error(`sweep: steps must be a positive integer, got ${spec.steps}`);
   const steps = spec.steps;
   const known = Object.keys(rule.defaults);
   const checkName = (where: string, name: string) => {
@@ -147,11 +150,13 @@ export function resolveSweep(spec: SweepSpec): ResolvedSweep {
   }
   for (const name of Object.keys(spec.hyper ?? {})) {
     checkName("hyper", name);
-    if (name in grid) throw new Error(`sweep: hyperparameter "${name}" is both gridded and fixed in \`hyper\`; give it once`);
+    if (name in grid)
+      throw new Error(`sweep: hyperparameter "${name}" is both gridded and fixed in \`hyper\`; give it once`);
   }
   for (const name of Object.keys(spec.schedule ?? {})) {
     checkName("schedule", name);
-    if (typeof spec.schedule![name] !== "function") throw new Error(`sweep: schedule.${name} must be a function (count) => factor`);
+    if (typeof spec.schedule![name] !== "function")
+      throw new Error(`sweep: schedule.${name} must be a function (count) => factor`);
   }
   let seeds: number[] | undefined;
   if (spec.seeds !== undefined) {
@@ -191,7 +196,9 @@ export function resolveSweep(spec: SweepSpec): ResolvedSweep {
       const v = f(count);
       // (non-finite too: 1/√t written for 1-based steps gives ∞ at count 0 — say so rather than diverge)
       if (typeof v !== "number" || !Number.isFinite(v)) {
-        throw new Error(`sweep: schedule for "${name}" returned ${v} at count ${count} (step ${count + 1}); schedules are read at the 0-based count of updates done and must be finite`);
+        throw new Error(
+          `sweep: schedule for "${name}" returned ${v} at count ${count} (step ${count + 1}); schedules are read at the 0-based count of updates done and must be finite`,
+        );
       }
       tab[count] = v;
     }
@@ -211,7 +218,8 @@ export function resolveSweep(spec: SweepSpec): ResolvedSweep {
       src = { kind: "sched", index: table(name, mult ? (t) => fixed(t) * mult(t) : fixed) };
     } else {
       const base = fixed ?? rule.defaults[name];
-      if (typeof base !== "number" || Number.isNaN(base)) throw new Error(`sweep: hyperparameter "${name}" must be a number, got ${base}`);
+      if (typeof base !== "number" || Number.isNaN(base))
+        throw new Error(`sweep: hyperparameter "${name}" must be a number, got ${base}`);
       src = mult ? { kind: "sched", index: table(name, (t) => base * mult(t)) } : { kind: "const", value: base };
     }
     hyperSources[name] = src;
@@ -225,7 +233,8 @@ export function resolveSweep(spec: SweepSpec): ResolvedSweep {
       const cell: Record<string, number> = {};
       for (const [k, v] of Object.entries(hyperRuns)) cell[k] = v[r];
       const p = init({ index: r, cell, seed: seedOfRun[r], rng: new Rng(seedOfRun[r], INIT_STREAM + r) });
-      if (!p || p.length !== dim) throw new Error(`sweep: init returned ${p?.length} coordinates for run ${r}; ${landscape.name} has dim ${dim}`);
+      if (!p || p.length !== dim)
+        throw new Error(`sweep: init returned ${p?.length} coordinates for run ${r}; ${landscape.name} has dim ${dim}`);
       for (let i = 0; i < dim; i++) x0[r * dim + i] = p[i];
     }
   } else if (init && (init.length === dim || init.length === runs * dim)) {
@@ -248,24 +257,47 @@ export function resolveSweep(spec: SweepSpec): ResolvedSweep {
   if (spec.record !== undefined && spec.record !== "final") {
     const rec = spec.record as { every?: number; steps?: readonly number[] };
     if (rec.steps !== undefined) {
-      if (!Array.isArray(rec.steps) && !ArrayBuffer.isView(rec.steps)) throw new Error("sweep: record.steps must be an array of step numbers");
+      if (!Array.isArray(rec.steps) && !ArrayBuffer.isView(rec.steps))
+        throw new Error("sweep: record.steps must be an array of step numbers");
       for (const s of rec.steps) {
-        if (!Number.isInteger(s) || s < 0 || s > steps) throw new Error(`sweep: record.steps has ${s}; steps must be integers in 0..${steps}`);
+        if (!Number.isInteger(s) || s < 0 || s > steps)
+          throw new Error(`sweep: record.steps has ${s}; steps must be integers in 0..${steps}`);
       }
       recordSteps = Int32Array.from(new Set(rec.steps)).sort();
-      if (recordSteps.length === 0) throw new Error("sweep: record.steps is empty; use record: \"final\" for final values only");
+      if (recordSteps.length === 0)
+        throw new Error('sweep: record.steps is empty; use record: "final" for final values only');
     } else {
       const e = rec.every;
-      if (!Number.isInteger(e) || (e as number) < 1) throw new Error(`sweep: record must be "final", { every: k } with k ≥ 1 or { steps: [...] }, got ${JSON.stringify(spec.record)}`);
+      if (!Number.isInteger(e) || (e as number) < 1)
+        throw new Error(
+          `sweep: record must be "final", { every: k } with k ≥ 1 or { steps: [...] }, got ${JSON.stringify(spec.record)}`,
+        );
       recordSteps = Int32Array.from({ length: Math.floor(steps / e!) + 1 }, (_, i) => i * e!);
     }
   }
   const precision = spec.precision ?? "float64";
-  if (precision !== "float64" && precision !== "float32") throw new Error(`sweep: precision must be "float64" or "float32", got ${precision}`);
+  if (precision !== "float64" && precision !== "float32")
+    throw new Error(`sweep: precision must be "float64" or "float32", got ${precision}`);
   const bound = spec.bound ?? 1e8;
   if (!(bound > 0)) throw new Error(`sweep: bound must be positive, got ${bound}`);
   return {
-    landscape, rule, dim, steps, runs, axes, shape, axisValues, hyperRuns, hyperArrays, schedTables, hyperSources,
-    seedOfRun, x0, rngState, recordSteps, precision, bound,
+    landscape,
+    rule,
+    dim,
+    steps,
+    runs,
+    axes,
+    shape,
+    axisValues,
+    hyperRuns,
+    hyperArrays,
+    schedTables,
+    hyperSources,
+    seedOfRun,
+    x0,
+    rngState,
+    recordSteps,
+    precision,
+    bound,
   };
 }

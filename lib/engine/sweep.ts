@@ -110,7 +110,10 @@ export function buildKernel(
 // Traced programs per (landscape, rule, hyperparameter sources, precision), and generated sources
 // per program and options: repeated sweeps of one problem skip tracing and code generation.
 const traced = new WeakMap<object, WeakMap<object, Map<string, StepProgram>>>();
-const generated = new WeakMap<StepProgram, Map<string, KernelSource & { backend: "js" | "wasm"; hyperTables: string }>>();
+const generated = new WeakMap<
+  StepProgram,
+  Map<string, KernelSource & { backend: "js" | "wasm"; hyperTables: string }>
+>();
 
 function tracedStep(r: ResolvedSweep): StepProgram {
   let byRule = traced.get(r.landscape);
@@ -139,12 +142,24 @@ function generate(
     const why = wasmIneligible(program, { nRecord: r.recordSteps.length });
     if (!why) {
       // `lanes` runs per group: lanes/2 f64x2 vectors
-      const w = generateWasmKernel(program, { steps: r.steps, bound: r.bound, vectors: Math.max(1, Math.round(lanes / 2)), hyperTables: plan });
+      const w = generateWasmKernel(program, {
+        steps: r.steps,
+        bound: r.bound,
+        vectors: Math.max(1, Math.round(lanes / 2)),
+        hyperTables: plan,
+      });
       return { kernel: w.kernel, tables: w.tables, nTables: w.nTables, nRecord: 0, backend: "wasm", hyperTables };
     }
-    if (kernel === "wasm") throw new Error(`sweep: kernel "wasm" cannot run ${r.rule.name} on ${r.landscape.name}: ${why}`);
+    if (kernel === "wasm")
+      throw new Error(`sweep: kernel "wasm" cannot run ${r.rule.name} on ${r.landscape.name}: ${why}`);
   }
-  const js = generateKernel(program, { steps: r.steps, bound: r.bound, nRecord: r.recordSteps.length, lanes, hyperTables: plan });
+  const js = generateKernel(program, {
+    steps: r.steps,
+    bound: r.bound,
+    nRecord: r.recordSteps.length,
+    lanes,
+    hyperTables: plan,
+  });
   return { ...js, backend: "js", hyperTables };
 }
 
@@ -254,12 +269,15 @@ export async function sweep(spec: SweepSpec): Promise<SweepResult> {
   const cores = availableParallelism();
   let workers = spec.workers ?? "auto";
   if (workers === "auto") workers = work >= 3e7 && r.runs >= 64 ? cores : 0;
-  if (!Number.isInteger(workers) || workers < 0) throw new Error(`sweep: workers must be a non-negative integer or "auto", got ${workers}`);
+  if (!Number.isInteger(workers) || workers < 0)
+    throw new Error(`sweep: workers must be a non-negative integer or "auto", got ${workers}`);
   workers = Math.min(workers, r.runs);
   const lanes = spec.lanes ?? 4;
-  if (!Number.isInteger(lanes) || lanes < 1 || lanes > 16) throw new Error(`sweep: lanes must be an integer in 1..16, got ${lanes}`);
+  if (!Number.isInteger(lanes) || lanes < 1 || lanes > 16)
+    throw new Error(`sweep: lanes must be an integer in 1..16, got ${lanes}`);
   const kernelChoice = spec.kernel ?? "auto";
-  if (!["auto", "js", "wasm"].includes(kernelChoice)) throw new Error(`sweep: kernel must be "auto", "js" or "wasm", got ${kernelChoice}`);
+  if (!["auto", "js", "wasm"].includes(kernelChoice))
+    throw new Error(`sweep: kernel must be "auto", "js" or "wasm", got ${kernelChoice}`);
   const src = buildKernel(r, lanes, kernelChoice, spec.hyperTables ?? true);
   const shared = workers > 0;
   const TB = compile<(SC: Float64Array[], T: number) => Float64Array[]>(src.tables)(r.schedTables, r.steps);
@@ -275,7 +293,11 @@ export async function sweep(spec: SweepSpec): Promise<SweepResult> {
     H: r.hyperArrays.map((h) => share(h, shared)),
     TB: TB.map((t) => share(t, shared)),
     RI: recordIndex(r, shared),
-    HT: compile<(HV: Float64Array[][], SC: Float64Array[], T: number) => Float64Array[]>(src.hyperTables)(src.hyperData.values, r.schedTables, r.steps).map((t) => share(t, shared)),
+    HT: compile<(HV: Float64Array[][], SC: Float64Array[], T: number) => Float64Array[]>(src.hyperTables)(
+      src.hyperData.values,
+      r.schedTables,
+      r.steps,
+    ).map((t) => share(t, shared)),
     CI: src.hyperData.combo.map((c) => share(c, shared)),
     ID: ++sweepIds,
   };
@@ -299,7 +321,9 @@ export async function sweep(spec: SweepSpec): Promise<SweepResult> {
       }
     }
   } else {
-    await runOnWorkers(src.kernel, P, r.runs, chunk, workers, (done) => report?.({ done, total: r.runs, seconds: seconds() }));
+    await runOnWorkers(src.kernel, P, r.runs, chunk, workers, (done) =>
+      report?.({ done, total: r.runs, seconds: seconds() }),
+    );
   }
 
   const secs = seconds();

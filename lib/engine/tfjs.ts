@@ -34,7 +34,8 @@ export async function sweepTfjs(spec: SweepSpec): Promise<SweepResult> {
 
   const hyperRun: Record<string, tf.Tensor> = {};
   for (const [name, src] of Object.entries(r.hyperSources)) {
-    if (src.kind === "run" || src.kind === "runSched") hyperRun[name] = tf.tensor1d(Float32Array.from(r.hyperArrays[src.kind === "run" ? src.index : src.run]));
+    if (src.kind === "run" || src.kind === "runSched")
+      hyperRun[name] = tf.tensor1d(Float32Array.from(r.hyperArrays[src.kind === "run" ? src.index : src.run]));
   }
   // Hyperparameters of the update at 1-based step t: schedule tables hold the value at count t − 1
   // (the count of updates done, optax's convention; see spec.ts and README.md).
@@ -59,7 +60,9 @@ export async function sweepTfjs(spec: SweepSpec): Promise<SweepResult> {
   // Σ_runs f: runs are independent, so its gradient is each run's gradient. The 0·Σx term connects
   // every coordinate to the output (tf.grads throws for one f does not use); it adds 0 to each.
   const grad = (value: (z: readonly tf.Tensor[]) => tf.Tensor, z: readonly tf.Tensor[]) =>
-    tf.grads((...zs: tf.Tensor[]) => tf.add(tf.sum(value(zs)), tf.mul(0, tf.addN(zs.map((q) => tf.sum(q))))))(z as tf.Tensor[]);
+    tf.grads((...zs: tf.Tensor[]) => tf.add(tf.sum(value(zs)), tf.mul(0, tf.addN(zs.map((q) => tf.sum(q))))))(
+      z as tf.Tensor[],
+    );
 
   let dv = tf.zeros([runs], "int32");
   let frozen: tf.Tensor[] = x.map((xi) => tf.clone(xi));
@@ -68,7 +71,14 @@ export async function sweepTfjs(spec: SweepSpec): Promise<SweepResult> {
   const record = (t: number) => {
     const alive = tf.tidy(() => tf.equal(dv, 0));
     lossHist.push(tf.tidy(() => tf.where(alive, lossAt(x, Math.max(t, 1)), tf.fill([runs], NaN))));
-    xHist.push(tf.tidy(() => tf.stack(x.map((xi) => tf.where(alive, xi, tf.fill([runs], NaN))), 1)));
+    xHist.push(
+      tf.tidy(() =>
+        tf.stack(
+          x.map((xi) => tf.where(alive, xi, tf.fill([runs], NaN))),
+          1,
+        ),
+      ),
+    );
     alive.dispose();
   };
   const recordAt = new Set(r.recordSteps);
@@ -95,11 +105,16 @@ export async function sweepTfjs(spec: SweepSpec): Promise<SweepResult> {
   }
   const finalX = tf.tidy(() => {
     const d = tf.greater(dv, 0);
-    return tf.stack(x.map((xi, i) => tf.where(d, frozen[i], xi)), 1);
+    return tf.stack(
+      x.map((xi, i) => tf.where(d, frozen[i], xi)),
+      1,
+    );
   });
   const divergedAt = new Int32Array(await dv.data());
   const fx = new Float64Array(await finalX.data());
-  const xsFinal = Array.from({ length: dim }, (_, i) => tf.tidy(() => tf.squeeze(tf.slice(finalX, [0, i], [runs, 1]), [1])));
+  const xsFinal = Array.from({ length: dim }, (_, i) =>
+    tf.tidy(() => tf.squeeze(tf.slice(finalX, [0, i], [runs, 1]), [1])),
+  );
   const lossT = lossAt(xsFinal, steps);
   const finalLoss = new Float64Array(await lossT.data());
   // A diverged run's loss is taken at its divergence step (matters only for online landscapes).

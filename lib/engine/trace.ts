@@ -83,7 +83,8 @@ export class Graph {
   private push(op: OpName, args: Node[], value = 0, input?: InputKind, dist?: "uniform" | "normal"): Node {
     let mask = 0;
     for (const a of args) mask |= a.mask;
-    if (input) mask = input.kind === "x" || input.kind === "state" ? 3 : input.kind === "hyper" ? VARIES_RUN : VARIES_STEP;
+    if (input)
+      mask = input.kind === "x" || input.kind === "state" ? 3 : input.kind === "hyper" ? VARIES_RUN : VARIES_STEP;
     if (op === "draw") mask = 3;
     const n = new Node(this.nodes.length, op, args, mask, value, input, dist);
     this.nodes.push(n);
@@ -124,7 +125,8 @@ export class Graph {
 
   /** Builds (or finds) `op(args)`, folding constants and exact identities. */
   op(op: EngineOp, ...raw: Val<Node>[]): Node {
-    if (raw.length !== OP_TABLE[op].arity) throw new Error(`engine: op ${op} takes ${OP_TABLE[op].arity} arguments, got ${raw.length}`);
+    if (raw.length !== OP_TABLE[op].arity)
+      throw new Error(`engine: op ${op} takes ${OP_TABLE[op].arity} arguments, got ${raw.length}`);
     const args = raw.map((a) => this.lift(a));
     if (args.every((a) => a.op === "const")) return this.const(FOLD[op](...args.map((a) => a.value)));
     const isC = (n: Node, v: number) => n.op === "const" && Object.is(n.value, v);

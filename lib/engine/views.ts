@@ -26,7 +26,8 @@ function strides(shape: readonly number[]): number[] {
 function quantileOf(xs: number[], q: number): number {
   const v = xs.filter(Number.isFinite).sort((a, b) => a - b);
   if (!v.length) return NaN;
-  const p = q * (v.length - 1), i = Math.floor(p);
+  const p = q * (v.length - 1),
+    i = Math.floor(p);
   return i + 1 < v.length ? v[i] + (p - i) * (v[i + 1] - v[i]) : v[i];
 }
 
@@ -43,14 +44,19 @@ export function grid2d(
   cols: string,
   at: Record<string, number> = {},
 ): { rows: number[]; cols: number[]; z: number[][] } {
-  const ai = result.axes.indexOf(rows), aj = result.axes.indexOf(cols);
-  if (ai < 0 || aj < 0 || ai === aj) throw new Error(`grid2d: rows "${rows}" and cols "${cols}" must be two different axes of [${result.axes.join(", ")}]`);
+  const ai = result.axes.indexOf(rows),
+    aj = result.axes.indexOf(cols);
+  if (ai < 0 || aj < 0 || ai === aj)
+    throw new Error(
+      `grid2d: rows "${rows}" and cols "${cols}" must be two different axes of [${result.axes.join(", ")}]`,
+    );
   const st = strides(result.shape);
   const runs = result.shape.reduce((a, b) => a * b, 1);
   if (values.length !== runs) throw new Error(`grid2d: values has ${values.length} entries for ${runs} runs`);
   for (const [k, v] of Object.entries(at)) {
     const a = result.axes.indexOf(k);
-    if (a < 0 || !Number.isInteger(v) || v < 0 || v >= result.shape[a]) throw new Error(`grid2d: at.${k} = ${v} is not an index of an axis`);
+    if (a < 0 || !Number.isInteger(v) || v < 0 || v >= result.shape[a])
+      throw new Error(`grid2d: at.${k} = ${v} is not an index of an axis`);
   }
   const free = result.axes.map((_, a) => a).filter((a) => a !== ai && a !== aj && !(result.axes[a] in at));
   const z = Array.from({ length: result.shape[ai] }, (_, i) =>
@@ -80,14 +86,17 @@ export function seedBands(
   history: "loss" | { coordinate: number } = "loss",
   q = 0.1,
 ): { steps: number[]; cells: number; lo: Float64Array; median: Float64Array; hi: Float64Array; nFinite: Int32Array } {
-  if (!result.recordSteps || !result.loss || !result.x) throw new Error("seedBands: the sweep recorded no history (use record: { every: k })");
+  if (!result.recordSteps || !result.loss || !result.x)
+    throw new Error("seedBands: the sweep recorded no history (use record: { every: k })");
   const sa = result.axes.indexOf("seed");
   const nRec = result.recordSteps.length;
   const nSeeds = sa < 0 ? 1 : result.shape[sa];
   const cells = result.runs / nSeeds;
   const st = strides(result.shape);
   const inner = sa < 0 ? 1 : st[sa];
-  const lo = new Float64Array(cells * nRec), median = new Float64Array(cells * nRec), hi = new Float64Array(cells * nRec);
+  const lo = new Float64Array(cells * nRec),
+    median = new Float64Array(cells * nRec),
+    hi = new Float64Array(cells * nRec);
   const nFinite = new Int32Array(cells * nRec);
   const read = (run: number, k: number) =>
     history === "loss" ? result.loss![run * nRec + k] : result.x![(run * nRec + k) * result.dim + history.coordinate];

@@ -139,7 +139,10 @@ export function generateWasmKernel(
   p: StepProgram,
   opt: { steps: number; bound: number; vectors?: number; block?: number; hyperTables?: HyperTablePlan },
 ): WasmKernel {
-  const VL = opt.vectors ?? 2, G = 2 * VL, T = opt.steps, D = p.dim;
+  const VL = opt.vectors ?? 2,
+    G = 2 * VL,
+    T = opt.steps,
+    D = p.dim;
   const NB = opt.block ?? G * Math.ceil(256 / G);
   if (NB % G !== 0) throw new Error("engine: wasm block must be a multiple of the group size");
   const roots = [...p.nextX, ...p.nextState.flat()];
@@ -147,21 +150,33 @@ export function generateWasmKernel(
   const nodes = loopNodes(roots, plan);
   const { source: tables, exported } = tableProgram(p, nodes, roots, new Set(plan.loads.keys()));
   const nHT = plan.nTables;
-  const hyperIdx = [...new Set(nodes.filter((n) => n.op === "input" && n.input!.kind === "hyper").map((n) => (n.input as { index: number }).index))];
+  const hyperIdx = [
+    ...new Set(
+      nodes
+        .filter((n) => n.op === "input" && n.input!.kind === "hyper")
+        .map((n) => (n.input as { index: number }).index),
+    ),
+  ];
   const hyperSlot = new Map(hyperIdx.map((h, j) => [h, j]));
 
   // Memory layout (bytes): X [D][NB] f64, H [nH][NB], DV [NB], TB [nTB][T], CO [nHT][NB] i32
   // (each run's byte address of its combination's row in hyperparameter table k), then the
   // hyperparameter tables themselves (their size depends on the data; the wrapper grows memory).
-  const X_OFF = 0, H_OFF = X_OFF + D * NB * 8, DV_OFF = H_OFF + hyperIdx.length * NB * 8, TB_OFF = DV_OFF + NB * 8;
-  const CO_OFF = TB_OFF + exported.size * T * 8, HT_OFF = CO_OFF + nHT * NB * 4 + 8;
+  const X_OFF = 0,
+    H_OFF = X_OFF + D * NB * 8,
+    DV_OFF = H_OFF + hyperIdx.length * NB * 8,
+    TB_OFF = DV_OFF + NB * 8;
+  const CO_OFF = TB_OFF + exported.size * T * 8,
+    HT_OFF = CO_OFF + nHT * NB * 4 + 8;
   const bytes = HT_OFF;
   const pages = Math.max(1, Math.ceil(bytes / 65536));
 
   // Locals: 0 = np (param); i32: kOff, t, tOff; then v128s.
   let nLocals = 1;
   const i32 = () => nLocals++;
-  const kOff = i32(), t = i32(), tOff = i32();
+  const kOff = i32(),
+    t = i32(),
+    tOff = i32();
   // per hyperparameter table, vector and lane: the run's row address
   const rowL = Array.from({ length: nHT }, () => Array.from({ length: VL }, () => [i32(), i32()]));
   const nI32 = nLocals - 1;
@@ -171,12 +186,18 @@ export function generateWasmKernel(
   const sL = p.slots.map(() => Array.from({ length: D }, () => Array.from({ length: VL }, v128)));
   const hL = hyperIdx.map(() => Array.from({ length: VL }, v128));
   const frozen = Array.from({ length: D }, () => Array.from({ length: VL }, v128));
-  const dv = Array.from({ length: VL }, v128), alive = Array.from({ length: VL }, v128), ok = Array.from({ length: VL }, v128), newly = Array.from({ length: VL }, v128);
-  const tv = v128(), tmpA = v128(), tmpB = v128();
+  const dv = Array.from({ length: VL }, v128),
+    alive = Array.from({ length: VL }, v128),
+    ok = Array.from({ length: VL }, v128),
+    newly = Array.from({ length: VL }, v128);
+  const tv = v128(),
+    tmpA = v128(),
+    tmpB = v128();
   const tabL = new Map<number, number>();
   for (const id of exported.keys()) tabL.set(id, v128());
   const nodeL = new Map<number, number[]>();
-  for (const n of nodes) if ((n.mask === 2 || n.mask === 3) && n.op !== "input") nodeL.set(n.id, Array.from({ length: VL }, v128));
+  for (const n of nodes)
+    if ((n.mask === 2 || n.mask === 3) && n.op !== "input") nodeL.set(n.id, Array.from({ length: VL }, v128));
   const newL = roots.map(() => Array.from({ length: VL }, v128));
   const nV128 = nLocals - firstV;
 
@@ -206,17 +227,45 @@ export function generateWasmKernel(
     math: (fn, ...args) => {
       const f = MATH_IMPORTS.indexOf(fn);
       if (args.length === 1) {
-        return [...args[0], ...I.set(tmpA), ...I.get(tmpA), ...V.extract(0), ...I.call(f), ...V.splat,
-          ...I.get(tmpA), ...V.extract(1), ...I.call(f), ...V.replace(1)];
+        return [
+          ...args[0],
+          ...I.set(tmpA),
+          ...I.get(tmpA),
+          ...V.extract(0),
+          ...I.call(f),
+          ...V.splat,
+          ...I.get(tmpA),
+          ...V.extract(1),
+          ...I.call(f),
+          ...V.replace(1),
+        ];
       }
-      return [...args[0], ...I.set(tmpA), ...args[1], ...I.set(tmpB),
-        ...I.get(tmpA), ...V.extract(0), ...I.get(tmpB), ...V.extract(0), ...I.call(f), ...V.splat,
-        ...I.get(tmpA), ...V.extract(1), ...I.get(tmpB), ...V.extract(1), ...I.call(f), ...V.replace(1)];
+      return [
+        ...args[0],
+        ...I.set(tmpA),
+        ...args[1],
+        ...I.set(tmpB),
+        ...I.get(tmpA),
+        ...V.extract(0),
+        ...I.get(tmpB),
+        ...V.extract(0),
+        ...I.call(f),
+        ...V.splat,
+        ...I.get(tmpA),
+        ...V.extract(1),
+        ...I.get(tmpB),
+        ...V.extract(1),
+        ...I.call(f),
+        ...V.replace(1),
+      ];
     },
   };
   const opCode = (n: Node, v: number): number[] => {
     if (n.op === "const" || n.op === "input" || n.op === "draw") throw new Error(`engine: no wasm form for ${n.op}`);
-    return OP_TABLE[n.op].wasm(wasmBytes, n.args.map((x) => ref(x, v)));
+    return OP_TABLE[n.op].wasm(
+      wasmBytes,
+      n.args.map((x) => ref(x, v)),
+    );
   };
 
   const vecOff = (base: number, row: number, v: number) => base + (row * NB + 2 * v) * 8;
@@ -225,13 +274,15 @@ export function generateWasmKernel(
   // while (kOff < np·8)
   emit(I.get(kOff), I.get(0), I.const(8), I.mul, I.geS, I.brIf(1));
   for (let v = 0; v < VL; v++) {
-    for (let i = 0; i < D; i++) emit(I.get(kOff), V.load(vecOff(X_OFF, i, v)), I.set(xL[i][v]), I.get(xL[i][v]), I.set(frozen[i][v]));
+    for (let i = 0; i < D; i++)
+      emit(I.get(kOff), V.load(vecOff(X_OFF, i, v)), I.set(xL[i][v]), I.get(xL[i][v]), I.set(frozen[i][v]));
     p.slots.forEach((_, s) => {
       for (let i = 0; i < D; i++) emit(V.const2(p.slotInit[s]), I.set(sL[s][i][v]));
     });
     hyperIdx.forEach((_, j) => emit(I.get(kOff), V.load(vecOff(H_OFF, j, v)), I.set(hL[j][v])));
     for (let k = 0; k < nHT; k++) {
-      for (let lane = 0; lane < 2; lane++) emit(I.get(kOff), I.const(1), I.shrU, I.i32load(CO_OFF + (k * NB + 2 * v + lane) * 4), I.set(rowL[k][v][lane]));
+      for (let lane = 0; lane < 2; lane++)
+        emit(I.get(kOff), I.const(1), I.shrU, I.i32load(CO_OFF + (k * NB + 2 * v + lane) * 4), I.set(rowL[k][v][lane]));
     }
     // dv = 0 (never diverged); alive = all-ones mask, built as (0 ≥ 0)
     emit(zero, I.set(dv[v]), zero, zero, V.ge, I.set(alive[v]));
@@ -251,7 +302,18 @@ export function generateWasmKernel(
     for (let v = 0; v < VL; v++) {
       if (load) {
         const [a0, a1] = rowL[load.table][v];
-        emit(I.get(a0), I.get(tOff), I.add, I.f64load(0), V.splat, I.get(a1), I.get(tOff), I.add, I.f64load(0), V.replace(1));
+        emit(
+          I.get(a0),
+          I.get(tOff),
+          I.add,
+          I.f64load(0),
+          V.splat,
+          I.get(a1),
+          I.get(tOff),
+          I.add,
+          I.f64load(0),
+          V.replace(1),
+        );
       } else emit(opCode(n, v));
       emit(I.set(nodeL.get(n.id)![v]));
     }
@@ -276,7 +338,8 @@ export function generateWasmKernel(
     emit(I.set(ok[v]), I.get(alive[v]), I.get(ok[v]), V.andnot, I.set(newly[v]));
     emit(I.get(newly[v]), V.anyTrue, I.if);
     emit(I.get(tv), I.get(dv[v]), I.get(newly[v]), V.bitselect, I.set(dv[v]));
-    for (let i = 0; i < D; i++) emit(I.get(xL[i][v]), I.get(frozen[i][v]), I.get(newly[v]), V.bitselect, I.set(frozen[i][v]));
+    for (let i = 0; i < D; i++)
+      emit(I.get(xL[i][v]), I.get(frozen[i][v]), I.get(newly[v]), V.bitselect, I.set(frozen[i][v]));
     emit(I.end);
     emit(I.get(alive[v]), I.get(ok[v]), V.and, I.set(alive[v]));
   }
@@ -290,7 +353,15 @@ export function generateWasmKernel(
   emit(I.end, I.end);
   // store: the iterate of live lanes, the frozen one of diverged lanes; divergence steps
   for (let v = 0; v < VL; v++) {
-    for (let i = 0; i < D; i++) emit(I.get(kOff), I.get(xL[i][v]), I.get(frozen[i][v]), I.get(alive[v]), V.bitselect, V.store(vecOff(X_OFF, i, v)));
+    for (let i = 0; i < D; i++)
+      emit(
+        I.get(kOff),
+        I.get(xL[i][v]),
+        I.get(frozen[i][v]),
+        I.get(alive[v]),
+        V.bitselect,
+        V.store(vecOff(X_OFF, i, v)),
+      );
     emit(I.get(kOff), I.get(dv[v]), V.store(vecOff(DV_OFF, 0, v)));
   }
   emit(I.get(kOff), I.const(G * 8), I.add, I.set(kOff), I.br(0));
@@ -299,10 +370,20 @@ export function generateWasmKernel(
   const locals = [...uleb(2), ...uleb(nI32), 0x7f, ...uleb(nV128), 0x7b];
   const body = [...locals, ...code, 0x0b];
   const module = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     // types: 0 = (i32) → (), 1 = (f64) → f64, 2 = (f64, f64) → f64
     ...section(1, [3, 0x60, 1, 0x7f, 0, 0x60, 1, 0x7c, 1, 0x7c, 0x60, 2, 0x7c, 0x7c, 1, 0x7c]),
-    ...section(2, [MATH_IMPORTS.length, ...MATH_IMPORTS.flatMap((f) => [...str("Math"), ...str(f), 0x00, f === "pow" ? 2 : 1])]),
+    ...section(2, [
+      MATH_IMPORTS.length,
+      ...MATH_IMPORTS.flatMap((f) => [...str("Math"), ...str(f), 0x00, f === "pow" ? 2 : 1]),
+    ]),
     ...section(3, [1, 0]),
     ...section(5, [1, 0x00, ...uleb(pages)]),
     ...section(7, [2, ...str("run"), 0x00, MATH_IMPORTS.length, ...str("mem"), 0x02, 0]),

@@ -18,15 +18,24 @@ import { sumOps } from "./testFunctions";
  * when α, β ≥ 0 and the system is non-singular. Pure bilinear (α = β = 0) is the classic example
  * where simultaneous gradient descent–ascent spirals out (e.g. Gidel et al., 2019).
  */
-export function bilinearGame(opts: { A: readonly (readonly number[])[]; alpha?: number; beta?: number; b?: readonly number[]; c?: readonly number[] }): ClosedFormLandscape {
+export function bilinearGame(opts: {
+  A: readonly (readonly number[])[];
+  alpha?: number;
+  beta?: number;
+  b?: readonly number[];
+  c?: readonly number[];
+}): ClosedFormLandscape {
   checkOptions("bilinearGame", opts, ["A", "alpha", "beta", "b", "c"]);
   const { A, alpha = 0, beta = 0 } = opts;
   assertMatrix(A, "bilinearGame: A");
-  const m = A.length, n = A[0].length;
-  const b = opts.b ?? new Array(m).fill(0), c = opts.c ?? new Array(n).fill(0);
+  const m = A.length,
+    n = A[0].length;
+  const b = opts.b ?? new Array(m).fill(0),
+    c = opts.c ?? new Array(n).fill(0);
   assertVector(b as number[], "bilinearGame: b", m);
   assertVector(c as number[], "bilinearGame: c", n);
-  if (!(alpha >= 0 && beta >= 0)) throw new Error(`bilinearGame: alpha and beta must be ≥ 0 (convex–concave), got ${alpha}, ${beta}`);
+  if (!(alpha >= 0 && beta >= 0))
+    throw new Error(`bilinearGame: alpha and beta must be ≥ 0 (convex–concave), got ${alpha}, ${beta}`);
   const dim = m + n;
   const sys = Array.from({ length: dim }, (_, i) =>
     Array.from({ length: dim }, (_, j) => {
@@ -47,10 +56,13 @@ export function bilinearGame(opts: { A: readonly (readonly number[])[]; alpha?: 
     dim,
     players: [...new Array(m).fill(0), ...new Array(n).fill(1)],
     value<T>(o: Ops<T>, v: readonly T[]): T {
-      if (v.length !== dim) throw new Error(`bilinearGame: expected ${dim} coordinates (${m} for x, ${n} for y), got ${v.length}`);
-      const x = v.slice(0, m), y = v.slice(m);
+      if (v.length !== dim)
+        throw new Error(`bilinearGame: expected ${dim} coordinates (${m} for x, ${n} for y), got ${v.length}`);
+      const x = v.slice(0, m),
+        y = v.slice(m);
       const terms: T[] = [];
-      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) if (A[i][j] !== 0) terms.push(o.mul(A[i][j], o.mul(x[i], y[j])));
+      for (let i = 0; i < m; i++)
+        for (let j = 0; j < n; j++) if (A[i][j] !== 0) terms.push(o.mul(A[i][j], o.mul(x[i], y[j])));
       if (alpha !== 0) x.forEach((xi) => terms.push(o.mul(alpha / 2, o.square(xi))));
       if (beta !== 0) y.forEach((yj) => terms.push(o.mul(-beta / 2, o.square(yj))));
       b.forEach((bi, i) => bi !== 0 && terms.push(o.mul(bi, x[i])));
@@ -70,7 +82,9 @@ export function bilinearGame(opts: { A: readonly (readonly number[])[]; alpha?: 
  * pᵀAq): the fully mixed (p, q) with Aq = v·1, Aᵀp = v·1, Σp = Σq = 1 — returned only if such a
  * solution exists and is strictly positive (then it is an equilibrium by the indifference principle).
  */
-export function interiorEquilibrium(A: readonly (readonly number[])[]): { p: number[]; q: number[]; value: number } | undefined {
+export function interiorEquilibrium(
+  A: readonly (readonly number[])[],
+): { p: number[]; q: number[]; value: number } | undefined {
   assertMatrix(A, "interiorEquilibrium: A");
   if (A.length !== A[0].length) return undefined;
   const eq = supportEquilibrium(A, [...A.keys()], [...A[0].keys()]);
@@ -81,18 +95,26 @@ export function interiorEquilibrium(A: readonly (readonly number[])[]): { p: num
  * Solves the indifference equations on supports S (rows) and T (columns), |S| = |T|, and checks
  * that the result is a Nash equilibrium of the whole game (non-negative, no profitable deviation).
  */
-function supportEquilibrium(A: readonly (readonly number[])[], S: number[], T: number[], tol = 1e-9): { p: number[]; q: number[]; value: number } | undefined {
+function supportEquilibrium(
+  A: readonly (readonly number[])[],
+  S: number[],
+  T: number[],
+  tol = 1e-9,
+): { p: number[]; q: number[]; value: number } | undefined {
   const k = S.length;
   // q_T: A_{S,T} q_T − v 1 = 0, 1ᵀq_T = 1;   p_S: A_{S,T}ᵀ p_S − v 1 = 0, 1ᵀp_S = 1.
   const sysQ = [...S.map((i) => [...T.map((j) => A[i][j]), -1]), [...new Array(k).fill(1), 0]];
   const sysP = [...T.map((j) => [...S.map((i) => A[i][j]), -1]), [...new Array(k).fill(1), 0]];
   const rhs = [...new Array(k).fill(0), 1];
-  const sq = solve(sysQ, rhs), sp = solve(sysP, rhs);
+  const sq = solve(sysQ, rhs),
+    sp = solve(sysP, rhs);
   if (!sq || !sp) return undefined;
   const v = sq[k];
   if (sq.slice(0, k).some((x) => x < -tol) || sp.slice(0, k).some((x) => x < -tol)) return undefined;
-  const m = A.length, n = A[0].length;
-  const p = new Array<number>(m).fill(0), q = new Array<number>(n).fill(0);
+  const m = A.length,
+    n = A[0].length;
+  const p = new Array<number>(m).fill(0),
+    q = new Array<number>(n).fill(0);
   S.forEach((i, a) => (p[i] = Math.max(0, sp[a])));
   T.forEach((j, a) => (q[j] = Math.max(0, sq[a])));
   const scale = 1 + Math.max(...A.flat().map(Math.abs));
@@ -116,13 +138,15 @@ function* subsets(n: number, k: number, start = 0, prefix: number[] = []): Gener
  */
 export function zeroSumEquilibrium(A: readonly (readonly number[])[]): { p: number[]; q: number[]; value: number } {
   assertMatrix(A, "zeroSumEquilibrium: A");
-  const m = A.length, n = A[0].length;
+  const m = A.length,
+    n = A[0].length;
   if (m > 12 || n > 12) throw new Error(`zeroSumEquilibrium: support enumeration is for small games, got ${m}×${n}`);
   for (let k = 1; k <= Math.min(m, n); k++) {
-    for (const S of subsets(m, k)) for (const T of subsets(n, k)) {
-      const eq = supportEquilibrium(A, S, T);
-      if (eq) return eq;
-    }
+    for (const S of subsets(m, k))
+      for (const T of subsets(n, k)) {
+        const eq = supportEquilibrium(A, S, T);
+        if (eq) return eq;
+      }
   }
   throw new Error("zeroSumEquilibrium: no equilibrium found (degenerate game; perturb the payoffs)");
 }
@@ -150,7 +174,8 @@ export function matrixGame(opts: { payoff: readonly (readonly number[])[]; name?
   checkOptions("matrixGame", opts, ["payoff", "name"]);
   const A = opts.payoff;
   assertMatrix(A, "matrixGame: payoff");
-  const m = A.length, n = A[0].length;
+  const m = A.length,
+    n = A[0].length;
   const eq = zeroSumEquilibrium(A);
   const interior = eq.p.every((x) => x > 1e-12) && eq.q.every((x) => x > 1e-12);
   return {
@@ -159,10 +184,13 @@ export function matrixGame(opts: { payoff: readonly (readonly number[])[]; name?
     payoff: A,
     players: [...new Array(m).fill(0), ...new Array(n).fill(1)],
     value<T>(o: Ops<T>, x: readonly T[]): T {
-      if (x.length !== m + n) throw new Error(`matrixGame: expected ${m + n} logits (${m} row, ${n} column), got ${x.length}`);
-      const p = softmaxOps(o, x.slice(0, m)), q = softmaxOps(o, x.slice(m));
+      if (x.length !== m + n)
+        throw new Error(`matrixGame: expected ${m + n} logits (${m} row, ${n} column), got ${x.length}`);
+      const p = softmaxOps(o, x.slice(0, m)),
+        q = softmaxOps(o, x.slice(m));
       const terms: T[] = [];
-      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) if (A[i][j] !== 0) terms.push(o.mul(-A[i][j], o.mul(p[i], q[j])));
+      for (let i = 0; i < m; i++)
+        for (let j = 0; j < n; j++) if (A[i][j] !== 0) terms.push(o.mul(-A[i][j], o.mul(p[i], q[j])));
       return sumOps(o, terms);
     },
     equilibrium: eq,
@@ -172,23 +200,26 @@ export function matrixGame(opts: { payoff: readonly (readonly number[])[]; name?
       // With J = diag(p) − ppᵀ, g = Aq, h = Aᵀp, s = pᵀAq:
       // H_uu = −[diag(p ⊙ (g − s)) − (p pᵀ) ⊙ (g 1ᵀ + 1 gᵀ − 2s)], H_uv = −J_p A J_q, H_vv likewise.
       const sm = (u: readonly number[]) => {
-        const mx = Math.max(...u), e = u.map((v) => Math.exp(v - mx)), z = e.reduce((a, b) => a + b, 0);
+        const mx = Math.max(...u),
+          e = u.map((v) => Math.exp(v - mx)),
+          z = e.reduce((a, b) => a + b, 0);
         return e.map((v) => v / z);
       };
-      const p = sm(x.slice(0, m)), q = sm(x.slice(m));
+      const p = sm(x.slice(0, m)),
+        q = sm(x.slice(m));
       const g = A.map((row) => row.reduce((t, a, j) => t + a * q[j], 0));
       const h = q.map((_, j) => A.reduce((t, row, i) => t + p[i] * row[j], 0));
       const val = p.reduce((t, pi, i) => t + pi * g[i], 0);
       const J = (r: number[]) => r.map((ra, a) => r.map((rb, b) => (a === b ? ra : 0) - ra * rb));
-      const block = (r: number[], w: number[]) => r.map((ra, a) => r.map((rb, b) => -((a === b ? ra * (w[a] - val) : 0) - ra * rb * (w[a] + w[b] - 2 * val))));
-      const Jp = J(p), Jq = J(q);
+      const block = (r: number[], w: number[]) =>
+        r.map((ra, a) => r.map((rb, b) => -((a === b ? ra * (w[a] - val) : 0) - ra * rb * (w[a] + w[b] - 2 * val))));
+      const Jp = J(p),
+        Jq = J(q);
       const JpA = Jp.map((row) => q.map((_, j) => row.reduce((t, v, i) => t + v * A[i][j], 0)));
       const Huv = JpA.map((row) => q.map((_, b) => -row.reduce((t, v, j) => t + v * Jq[j][b], 0)));
-      const Huu = block(p, g), Hvv = block(q, h);
-      return [
-        ...Huu.map((row, a) => [...row, ...Huv[a]]),
-        ...Hvv.map((row, b) => [...Huv.map((r) => r[b]), ...row]),
-      ];
+      const Huu = block(p, g),
+        Hvv = block(q, h);
+      return [...Huu.map((row, a) => [...row, ...Huv[a]]), ...Hvv.map((row, b) => [...Huv.map((r) => r[b]), ...row])];
     },
     domain: new Array(m + n).fill([-3, 3]),
   };
@@ -218,8 +249,10 @@ export function preferenceGame(opts: { P: readonly (readonly number[])[] }): Ret
   assertMatrix(P, "preferenceGame: P", P.length, P.length);
   for (let i = 0; i < P.length; i++) {
     for (let j = 0; j < P.length; j++) {
-      if (P[i][j] < 0 || P[i][j] > 1) throw new Error(`preferenceGame: P[${i}][${j}] = ${P[i][j]} is not a probability`);
-      if (Math.abs(P[i][j] + P[j][i] - 1) > 1e-9) throw new Error(`preferenceGame: P[${i}][${j}] + P[${j}][${i}] must be 1, got ${P[i][j] + P[j][i]}`);
+      if (P[i][j] < 0 || P[i][j] > 1)
+        throw new Error(`preferenceGame: P[${i}][${j}] = ${P[i][j]} is not a probability`);
+      if (Math.abs(P[i][j] + P[j][i] - 1) > 1e-9)
+        throw new Error(`preferenceGame: P[${i}][${j}] + P[${j}][${i}] must be 1, got ${P[i][j] + P[j][i]}`);
     }
   }
   return matrixGame({ payoff: P.map((r) => r.map((v) => v - 0.5)), name: "preference-game" });

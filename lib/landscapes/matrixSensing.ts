@@ -85,12 +85,36 @@ export interface MatrixSensing {
  * M*'s factors are U diag(√σ) (V diag(√σ)) with Haar-random orthonormal U, V.
  */
 export function matrixSensing(opts: MatrixSensingOptions): MatrixSensing {
-  checkOptions("matrixSensing", opts, ["n", "n2", "rank", "modelRank", "measurements", "symmetric", "factorization", "condition", "outlierFraction", "outlierScale", "loss", "seed"]);
-  const { n, rank, measurements: m, symmetric = true, condition = 1, outlierFraction = 0, outlierScale = 10, loss = "l2" } = opts;
-  const n2 = symmetric ? n : opts.n2 ?? n;
+  checkOptions("matrixSensing", opts, [
+    "n",
+    "n2",
+    "rank",
+    "modelRank",
+    "measurements",
+    "symmetric",
+    "factorization",
+    "condition",
+    "outlierFraction",
+    "outlierScale",
+    "loss",
+    "seed",
+  ]);
+  const {
+    n,
+    rank,
+    measurements: m,
+    symmetric = true,
+    condition = 1,
+    outlierFraction = 0,
+    outlierScale = 10,
+    loss = "l2",
+  } = opts;
+  const n2 = symmetric ? n : (opts.n2 ?? n);
   const factorization = opts.factorization ?? (symmetric ? "XX^T" : "FG^T");
-  if (factorization !== "XX^T" && factorization !== "FG^T") throw new Error(`matrixSensing: factorization must be "XX^T" or "FG^T", got ${String(factorization)}`);
-  if (factorization === "XX^T" && !symmetric) throw new Error("matrixSensing: the XX^T factorisation needs the symmetric problem (symmetric: true)");
+  if (factorization !== "XX^T" && factorization !== "FG^T")
+    throw new Error(`matrixSensing: factorization must be "XX^T" or "FG^T", got ${String(factorization)}`);
+  if (factorization === "XX^T" && !symmetric)
+    throw new Error("matrixSensing: the XX^T factorisation needs the symmetric problem (symmetric: true)");
   const xxt = factorization === "XX^T";
   const k = opts.modelRank ?? rank;
   const seed = opts.seed ?? 0;
@@ -103,14 +127,17 @@ export function matrixSensing(opts: MatrixSensingOptions): MatrixSensing {
   if (rank > Math.min(n, n2)) throw new Error(`matrixSensing: rank ${rank} exceeds the matrix size ${n}×${n2}`);
   if (k < rank) throw new Error(`matrixSensing: modelRank ${k} is below the true rank ${rank}`);
   if (!(condition >= 1)) throw new Error(`matrixSensing: condition must be ≥ 1, got ${condition}`);
-  if (!(outlierFraction >= 0 && outlierFraction < 1)) throw new Error(`matrixSensing: outlierFraction must be in [0, 1), got ${outlierFraction}`);
+  if (!(outlierFraction >= 0 && outlierFraction < 1))
+    throw new Error(`matrixSensing: outlierFraction must be in [0, 1), got ${outlierFraction}`);
   if (!(outlierScale >= 0)) throw new Error(`matrixSensing: outlierScale must be ≥ 0, got ${outlierScale}`);
   if (loss !== "l2" && loss !== "l1") throw new Error(`matrixSensing: loss must be "l2" or "l1", got ${String(loss)}`);
 
   const rng = new Rng(seed);
   const sig = Array.from({ length: rank }, (_, i) => (rank === 1 ? 1 : condition ** (-i / (rank - 1))));
   const U = randomOrthogonal(n, rng.nextU32()).map((row) => row.slice(0, rank).map((u, j) => u * Math.sqrt(sig[j])));
-  const V = symmetric ? U : randomOrthogonal(n2, rng.nextU32()).map((row) => row.slice(0, rank).map((v, j) => v * Math.sqrt(sig[j])));
+  const V = symmetric
+    ? U
+    : randomOrthogonal(n2, rng.nextU32()).map((row) => row.slice(0, rank).map((v, j) => v * Math.sqrt(sig[j])));
   const target = U.map((ui) => V.map((vj) => ui.reduce((s, u, p) => s + u * vj[p], 0)));
   const d = n * n2;
   const Aflat = new Float32Array(m * d);
@@ -120,11 +147,12 @@ export function matrixSensing(opts: MatrixSensingOptions): MatrixSensing {
     const off = i * d;
     for (let p = 0; p < d; p++) Aflat[off + p] = rng.normal();
     if (symmetric) {
-      for (let a = 0; a < n; a++) for (let b = a + 1; b < n; b++) {
-        const s = 0.5 * (Aflat[off + a * n + b] + Aflat[off + b * n + a]);
-        Aflat[off + a * n + b] = s;
-        Aflat[off + b * n + a] = s;
-      }
+      for (let a = 0; a < n; a++)
+        for (let b = a + 1; b < n; b++) {
+          const s = 0.5 * (Aflat[off + a * n + b] + Aflat[off + b * n + a]);
+          Aflat[off + a * n + b] = s;
+          Aflat[off + b * n + a] = s;
+        }
     }
     let v = 0;
     for (let a = 0; a < n; a++) for (let b = 0; b < n2; b++) v += Aflat[off + a * n2 + b] * target[a][b];
@@ -140,8 +168,15 @@ export function matrixSensing(opts: MatrixSensingOptions): MatrixSensing {
   const factors = (params: Tree): { L: tf.Tensor; R: tf.Tensor } => {
     const p = params as Record<string, tf.Tensor>;
     const check = (t: unknown, name: string, rows: number) => {
-      if (!(t instanceof tf.Tensor) || (t.rank !== 2 && t.rank !== 3) || t.shape[t.rank - 2] !== rows || t.shape[t.rank - 1] !== k) {
-        throw new Error(`matrixSensing: ${name} must be [${rows}, ${k}] or [runs, ${rows}, ${k}], got ${t instanceof tf.Tensor ? `[${t.shape}]` : String(t)}`);
+      if (
+        !(t instanceof tf.Tensor) ||
+        (t.rank !== 2 && t.rank !== 3) ||
+        t.shape[t.rank - 2] !== rows ||
+        t.shape[t.rank - 1] !== k
+      ) {
+        throw new Error(
+          `matrixSensing: ${name} must be [${rows}, ${k}] or [runs, ${rows}, ${k}], got ${t instanceof tf.Tensor ? `[${t.shape}]` : String(t)}`,
+        );
       }
       return t;
     };
@@ -149,22 +184,36 @@ export function matrixSensing(opts: MatrixSensingOptions): MatrixSensing {
       const X = check(p?.X, "params.X", n);
       return { L: X, R: X };
     }
-    const F = check(p?.F, "params.F", n), G = check(p?.G, "params.G", n2);
-    if (F.rank !== G.rank || (F.rank === 3 && F.shape[0] !== G.shape[0])) throw new Error(`matrixSensing: F [${F.shape}] and G [${G.shape}] must have the same runs axis`);
+    const F = check(p?.F, "params.F", n),
+      G = check(p?.G, "params.G", n2);
+    if (F.rank !== G.rank || (F.rank === 3 && F.shape[0] !== G.shape[0]))
+      throw new Error(`matrixSensing: F [${F.shape}] and G [${G.shape}] must have the same runs axis`);
     return { L: F, R: G };
   };
-  const product = (params: Tree) => tf.tidy(() => {
-    const { L, R } = factors(params);
-    return tf.matMul(L, R, false, true);
-  });
-  const residuals = (params: Tree) => tf.tidy(() => {
-    const M = product(params);
-    const flat = M.rank === 2 ? M.reshape([1, d]) : M.reshape([M.shape[0], d]);
-    const r = tf.sub(tf.matMul(flat, A, false, true), y); // [runs, m]
-    return M.rank === 2 ? r.reshape([m]) : r;
-  });
+  const product = (params: Tree) =>
+    tf.tidy(() => {
+      const { L, R } = factors(params);
+      return tf.matMul(L, R, false, true);
+    });
+  const residuals = (params: Tree) =>
+    tf.tidy(() => {
+      const M = product(params);
+      const flat = M.rank === 2 ? M.reshape([1, d]) : M.reshape([M.shape[0], d]);
+      const r = tf.sub(tf.matMul(flat, A, false, true), y); // [runs, m]
+      return M.rank === 2 ? r.reshape([m]) : r;
+    });
   return {
-    symmetric, factorization, n, n2, rank, modelRank: k, measurements: m, target, outlierMask, A, y,
+    symmetric,
+    factorization,
+    n,
+    n2,
+    rank,
+    modelRank: k,
+    measurements: m,
+    target,
+    outlierMask,
+    A,
+    y,
     residuals,
     product,
     loss(params: Tree) {

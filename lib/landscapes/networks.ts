@@ -76,8 +76,10 @@ export function mlp(config: MlpConfig): Mlp {
   if (!Array.isArray(sizes) || sizes.length < 2 || sizes.some((s) => !Number.isInteger(s) || s < 1)) {
     throw new Error(`mlp: sizes must list at least two positive integer widths [d_in, …, d_out], got [${sizes}]`);
   }
-  if (!["tanh", "relu", "linear"].includes(activation)) throw new Error(`mlp: activation must be "tanh", "relu" or "linear", got ${String(activation)}`);
-  if (!["standard", "ntk", "meanfield"].includes(parameterization)) throw new Error(`mlp: parameterization must be "standard", "ntk" or "meanfield", got ${String(parameterization)}`);
+  if (!["tanh", "relu", "linear"].includes(activation))
+    throw new Error(`mlp: activation must be "tanh", "relu" or "linear", got ${String(activation)}`);
+  if (!["standard", "ntk", "meanfield"].includes(parameterization))
+    throw new Error(`mlp: parameterization must be "standard", "ntk" or "meanfield", got ${String(parameterization)}`);
   const gain = config.gain ?? (activation === "relu" ? Math.SQRT2 : 1);
   if (!(gain > 0)) throw new Error(`mlp: gain must be positive, got ${gain}`);
   const L = sizes.length - 1;
@@ -92,16 +94,27 @@ export function mlp(config: MlpConfig): Mlp {
 
   /** Checks the layers; returns them and the runs count (undefined for unbatched parameters). */
   const layers = (params: Tree): { ps: LayerParams[]; runs: number | undefined } => {
-    if (!Array.isArray(params) || params.length !== L) throw new Error(`mlp: expected params as an array of ${L} layers ({ w, b }), got ${Array.isArray(params) ? params.length + " entries" : typeof params}`);
+    if (!Array.isArray(params) || params.length !== L)
+      throw new Error(
+        `mlp: expected params as an array of ${L} layers ({ w, b }), got ${Array.isArray(params) ? params.length + " entries" : typeof params}`,
+      );
     const w0 = (params[0] as LayerParams | undefined)?.w;
     const runs = w0 instanceof tf.Tensor && w0.rank === 3 ? w0.shape[0] : undefined;
     const lead = runs === undefined ? [] : [runs];
     const ps = params.map((p, l) => {
       const lp = p as LayerParams;
-      const ws = [...lead, sizes[l], sizes[l + 1]], bs = [...lead, sizes[l + 1]];
-      const same = (t: unknown, shape: number[]) => t instanceof tf.Tensor && t.rank === shape.length && t.shape.every((d: number, i: number) => d === shape[i]);
-      if (!same(lp?.w, ws)) throw new Error(`mlp: layer ${l} weight must be [${ws.join(", ")}], got ${lp?.w instanceof tf.Tensor ? `[${lp.w.shape}]` : String(lp?.w)}`);
-      if (bias && !same(lp.b, bs)) throw new Error(`mlp: layer ${l} bias must be [${bs.join(", ")}], got ${lp.b instanceof tf.Tensor ? `[${lp.b.shape}]` : String(lp.b)}`);
+      const ws = [...lead, sizes[l], sizes[l + 1]],
+        bs = [...lead, sizes[l + 1]];
+      const same = (t: unknown, shape: number[]) =>
+        t instanceof tf.Tensor && t.rank === shape.length && t.shape.every((d: number, i: number) => d === shape[i]);
+      if (!same(lp?.w, ws))
+        throw new Error(
+          `mlp: layer ${l} weight must be [${ws.join(", ")}], got ${lp?.w instanceof tf.Tensor ? `[${lp.w.shape}]` : String(lp?.w)}`,
+        );
+      if (bias && !same(lp.b, bs))
+        throw new Error(
+          `mlp: layer ${l} bias must be [${bs.join(", ")}], got ${lp.b instanceof tf.Tensor ? `[${lp.b.shape}]` : String(lp.b)}`,
+        );
       return lp;
     });
     return { ps, runs };
@@ -114,7 +127,8 @@ export function mlp(config: MlpConfig): Mlp {
     init(seed: number, opts: { runs?: number } = {}) {
       checkOptions("mlp.init", opts, ["runs"]);
       const { runs } = opts;
-      if (runs !== undefined && (!Number.isInteger(runs) || runs < 1)) throw new Error(`mlp.init: runs must be a positive integer, got ${runs}`);
+      if (runs !== undefined && (!Number.isInteger(runs) || runs < 1))
+        throw new Error(`mlp.init: runs must be a positive integer, got ${runs}`);
       const one = (rng: Rng) =>
         sizes.slice(1).map((out, l) => {
           const w = rng.normalTensor([sizes[l], out], 0, initStd(l)) as tf.Tensor2D;
@@ -131,7 +145,8 @@ export function mlp(config: MlpConfig): Mlp {
     },
     apply(params: Tree, x: tf.Tensor) {
       const { ps, runs } = layers(params);
-      if (x.rank !== 2 || x.shape[1] !== sizes[0]) throw new Error(`mlp: inputs must be [n, ${sizes[0]}], got [${x.shape}]`);
+      if (x.rank !== 2 || x.shape[1] !== sizes[0])
+        throw new Error(`mlp: inputs must be [n, ${sizes[0]}], got [${x.shape}]`);
       return tf.tidy(() => {
         // Batched: every run sees the same inputs; [runs, n, d] @ [runs, d, h] per layer.
         let h: tf.Tensor = runs === undefined ? x : tf.broadcastTo(x.expandDims(0), [runs, x.shape[0], sizes[0]]);
@@ -157,12 +172,14 @@ export function mlp(config: MlpConfig): Mlp {
         }
         const [runs, n] = out.shape;
         if (y.dtype === "int32") {
-          if (y.rank !== 1 || y.shape[0] !== n) throw new Error(`mlp.loss: class labels must be [${n}], got [${y.shape}]`);
+          if (y.rank !== 1 || y.shape[0] !== n)
+            throw new Error(`mlp.loss: class labels must be [${n}], got [${y.shape}]`);
           const per = crossEntropy(out.reshape([runs * n, k]), tf.tile(y, [runs]), { reduction: "none" });
           return tf.mean(per.reshape([runs, n]), 1);
         }
         const target = y.rank === 1 && k === 1 ? y.reshape([-1, 1]) : y;
-        if (target.rank !== 2 || target.shape[0] !== n || target.shape[1] !== k) throw new Error(`mlp.loss: targets must be [${n}, ${k}], got [${y.shape}]`);
+        if (target.rank !== 2 || target.shape[0] !== n || target.shape[1] !== k)
+          throw new Error(`mlp.loss: targets must be [${n}, ${k}], got [${y.shape}]`);
         return tf.mean(tf.squaredDifference(out, target), [1, 2]);
       });
     },
@@ -175,10 +192,17 @@ export function mlp(config: MlpConfig): Mlp {
  * c₂ = 1/√m (lazy training; Jacot et al., 2018; Du et al., 2019) or mean-field scaling c₂ = 1/m
  * (Mei et al., 2018; Chizat & Bach, 2018), c₁ = σ_w/√d. An `mlp` with sizes [d, m, outputs].
  */
-export function twoLayerNetwork(opts: { inputDim: number; width: number; outputs?: number; activation?: "relu" | "tanh"; scaling?: "ntk" | "meanfield" }): Mlp {
+export function twoLayerNetwork(opts: {
+  inputDim: number;
+  width: number;
+  outputs?: number;
+  activation?: "relu" | "tanh";
+  scaling?: "ntk" | "meanfield";
+}): Mlp {
   checkOptions("twoLayerNetwork", opts, ["inputDim", "width", "outputs", "activation", "scaling"]);
   const { inputDim, width, outputs = 1, activation = "relu", scaling = "ntk" } = opts;
-  if (scaling !== "ntk" && scaling !== "meanfield") throw new Error(`twoLayerNetwork: scaling must be "ntk" or "meanfield", got ${String(scaling)}`);
+  if (scaling !== "ntk" && scaling !== "meanfield")
+    throw new Error(`twoLayerNetwork: scaling must be "ntk" or "meanfield", got ${String(scaling)}`);
   return mlp({ sizes: [inputDim, width, outputs], activation, parameterization: scaling, bias: false, gain: 1 });
 }
 
@@ -188,7 +212,10 @@ export function twoLayerNetwork(opts: { inputDim: number; width: number; outputs
  * Ganguli, 2014; Arora, Cohen & Hazan, 2018), `[d_in, d_out]` (or `[runs, d_in, d_out]`). Small
  * `scale` gives the saddle-to-saddle regime.
  */
-export function deepLinearNetwork(opts: { sizes: number[]; scale?: number }): Mlp & { endToEnd(params: Tree): tf.Tensor } {
+export function deepLinearNetwork(opts: {
+  sizes: number[];
+  scale?: number;
+}): Mlp & { endToEnd(params: Tree): tf.Tensor } {
   checkOptions("deepLinearNetwork", opts, ["sizes", "scale"]);
   const net = mlp({ sizes: opts.sizes, activation: "linear", bias: false, gain: opts.scale ?? 1 });
   return {

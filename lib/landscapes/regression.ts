@@ -8,14 +8,18 @@ import { checkOptions } from "../validate";
 import { solve } from "../linalg/matrix";
 
 function checkData(x: tf.Tensor, y: tf.Tensor, what: string): { n: number; d: number } {
-  if (!(x instanceof tf.Tensor) || x.rank !== 2) throw new Error(`${what}: x must be a [n, d] tensor, got ${x instanceof tf.Tensor ? `[${x.shape}]` : String(x)}`);
-  if (!(y instanceof tf.Tensor) || y.rank !== 1 || y.shape[0] !== x.shape[0]) throw new Error(`${what}: y must be [${x.shape[0]}], got ${y instanceof tf.Tensor ? `[${y.shape}]` : String(y)}`);
+  if (!(x instanceof tf.Tensor) || x.rank !== 2)
+    throw new Error(`${what}: x must be a [n, d] tensor, got ${x instanceof tf.Tensor ? `[${x.shape}]` : String(x)}`);
+  if (!(y instanceof tf.Tensor) || y.rank !== 1 || y.shape[0] !== x.shape[0])
+    throw new Error(`${what}: y must be [${x.shape[0]}], got ${y instanceof tf.Tensor ? `[${y.shape}]` : String(y)}`);
   return { n: x.shape[0] as number, d: x.shape[1] as number };
 }
 
 function checkWeights(w: tf.Tensor, d: number, what: string): void {
   if (!(w instanceof tf.Tensor) || (w.rank !== 1 && w.rank !== 2) || w.shape[w.rank - 1] !== d) {
-    throw new Error(`${what}: weights must be [${d}] or [runs, ${d}], got ${w instanceof tf.Tensor ? `[${w.shape}]` : String(w)}`);
+    throw new Error(
+      `${what}: weights must be [${d}] or [runs, ${d}], got ${w instanceof tf.Tensor ? `[${w.shape}]` : String(w)}`,
+    );
   }
 }
 
@@ -64,7 +68,10 @@ export function logisticRegression(opts: { x: tf.Tensor2D; y: tf.Tensor1D; l2?: 
   const { n, d } = checkData(x, y, "logisticRegression");
   if (!(l2 >= 0 && Number.isFinite(l2))) throw new Error(`logisticRegression: l2 must be ≥ 0, got ${l2}`);
   return {
-    n, dim: d, x, y,
+    n,
+    dim: d,
+    x,
+    y,
     loss(w: tf.Tensor) {
       checkWeights(w, d, "logisticRegression.loss");
       return tf.tidy(() => {
@@ -77,7 +84,8 @@ export function logisticRegression(opts: { x: tf.Tensor2D; y: tf.Tensor1D; l2?: 
       return tf.tidy(() => tf.div(tf.min(tf.mul(scores(x, w), y), -1), tf.norm(w, "euclidean", -1)));
     },
     async hessian(w: readonly number[]) {
-      if (w.length !== d || w.some((v) => !Number.isFinite(v))) throw new Error(`logisticRegression.hessian: w must be ${d} finite numbers`);
+      if (w.length !== d || w.some((v) => !Number.isFinite(v)))
+        throw new Error(`logisticRegression.hessian: w must be ${d} finite numbers`);
       const X = await x.data();
       const c = Array.from({ length: n }, (_, i) => {
         let z = 0;
@@ -106,12 +114,21 @@ export function ridgeRegression(opts: { x: tf.Tensor2D; y: tf.Tensor1D }): Linea
   const { x, y } = opts;
   const { n, d } = checkData(x, y, "ridgeRegression");
   return {
-    n, dim: d, x, y,
+    n,
+    dim: d,
+    x,
+    y,
     loss(w: tf.Tensor, lambda: number | tf.Tensor) {
       checkWeights(w, d, "ridgeRegression.loss");
-      if (typeof lambda === "number" && !Number.isFinite(lambda)) throw new Error(`ridgeRegression.loss: lambda must be finite, got ${lambda}`);
-      if (lambda instanceof tf.Tensor && !(lambda.rank === 0 || (lambda.rank === 1 && w.rank === 2 && lambda.shape[0] === w.shape[0]))) {
-        throw new Error(`ridgeRegression.loss: lambda must be a number, a scalar or [runs] = [${w.rank === 2 ? w.shape[0] : 1}], got [${lambda.shape}]`);
+      if (typeof lambda === "number" && !Number.isFinite(lambda))
+        throw new Error(`ridgeRegression.loss: lambda must be finite, got ${lambda}`);
+      if (
+        lambda instanceof tf.Tensor &&
+        !(lambda.rank === 0 || (lambda.rank === 1 && w.rank === 2 && lambda.shape[0] === w.shape[0]))
+      ) {
+        throw new Error(
+          `ridgeRegression.loss: lambda must be a number, a scalar or [runs] = [${w.rank === 2 ? w.shape[0] : 1}], got [${lambda.shape}]`,
+        );
       }
       return tf.tidy(() => {
         const data = tf.mul(0.5, tf.mean(tf.squaredDifference(scores(x, w), y), -1));
@@ -119,8 +136,10 @@ export function ridgeRegression(opts: { x: tf.Tensor2D; y: tf.Tensor1D }): Linea
       });
     },
     async solve(lambda: number) {
-      if (!(lambda >= 0 && Number.isFinite(lambda))) throw new Error(`ridgeRegression.solve: lambda must be ≥ 0, got ${lambda}`);
-      const X = await x.data(), Y = await y.data();
+      if (!(lambda >= 0 && Number.isFinite(lambda)))
+        throw new Error(`ridgeRegression.solve: lambda must be ≥ 0, got ${lambda}`);
+      const X = await x.data(),
+        Y = await y.data();
       const G = gram(X, n, d, new Array(n).fill(1 / n), lambda);
       const b = Array.from({ length: d }, (_, i) => {
         let s = 0;

@@ -21,7 +21,8 @@ export function scalarNetwork(opts: { depth?: number; target?: number } = {}): C
   assertVector([target], "scalarNetwork: target");
   const root = Math.abs(target) ** (1 / depth);
   const balanced = Array.from({ length: depth }, (_, i) => (i === 0 && target < 0 ? -root : root));
-  const prodExcept = (w: readonly number[], ...skip: number[]) => w.reduce((p, v, k) => (skip.includes(k) ? p : p * v), 1);
+  const prodExcept = (w: readonly number[], ...skip: number[]) =>
+    w.reduce((p, v, k) => (skip.includes(k) ? p : p * v), 1);
   return {
     name: `scalar-network-${depth}`,
     dim: depth,
@@ -35,7 +36,9 @@ export function scalarNetwork(opts: { depth?: number; target?: number } = {}): C
     minimum: 0,
     hessian(w) {
       const r = prodExcept(w) - target;
-      return w.map((_, i) => w.map((_, j) => prodExcept(w, i) * prodExcept(w, j) + (i === j ? 0 : r * prodExcept(w, i, j))));
+      return w.map((_, i) =>
+        w.map((_, j) => prodExcept(w, i) * prodExcept(w, j) + (i === j ? 0 : r * prodExcept(w, i, j))),
+      );
     },
     domain: new Array(depth).fill([-2, 2]),
   };
@@ -59,14 +62,17 @@ export function diagonalLinearNetwork(
 ): ClosedFormLandscape & { X: readonly (readonly number[])[]; y: readonly number[] } {
   checkOptions("diagonalLinearNetwork", opts, ["X", "y", "parameterization"]);
   const { parameterization = "u2-v2" } = opts;
-  if (parameterization !== "uv" && parameterization !== "u2-v2") throw new Error(`diagonalLinearNetwork: parameterization must be "uv" or "u2-v2", got ${String(parameterization)}`);
+  if (parameterization !== "uv" && parameterization !== "u2-v2")
+    throw new Error(`diagonalLinearNetwork: parameterization must be "uv" or "u2-v2", got ${String(parameterization)}`);
   const X = opts.X ?? DIAGONAL_NET_DEFAULT_X;
   assertMatrix(X, "diagonalLinearNetwork: X");
-  const n = X.length, d = X[0].length;
+  const n = X.length,
+    d = X[0].length;
   const teacher = opts.y === undefined ? [1, ...new Array(d - 1).fill(0)] : undefined;
   const y = opts.y ?? X.map((row) => row[0]);
   assertVector(y as number[], "diagonalLinearNetwork: y", n);
-  const beta = <T>(o: Ops<T>, u: T, v: T): T => (parameterization === "uv" ? o.mul(u, v) : o.sub(o.square(u), o.square(v)));
+  const beta = <T>(o: Ops<T>, u: T, v: T): T =>
+    parameterization === "uv" ? o.mul(u, v) : o.sub(o.square(u), o.square(v));
   const minimizers = teacher
     ? [parameterization === "uv" ? [...teacher, ...teacher] : [...teacher, ...new Array(d).fill(0)]]
     : undefined;
@@ -76,20 +82,38 @@ export function diagonalLinearNetwork(
     X,
     y,
     value<T>(o: Ops<T>, w: readonly T[]): T {
-      if (w.length !== 2 * d) throw new Error(`diagonalLinearNetwork: expected ${2 * d} coordinates (u, v in ℝ^${d}), got ${w.length}`);
+      if (w.length !== 2 * d)
+        throw new Error(`diagonalLinearNetwork: expected ${2 * d} coordinates (u, v in ℝ^${d}), got ${w.length}`);
       const b = Array.from({ length: d }, (_, i) => beta(o, w[i], w[d + i]));
-      const res = X.map((row, k) => o.sub(sumOps(o, row.map((xi, i) => o.mul(xi, b[i]))), y[k]));
-      return o.mul(1 / (2 * n), sumOps(o, res.map((r) => o.square(r))));
+      const res = X.map((row, k) =>
+        o.sub(
+          sumOps(
+            o,
+            row.map((xi, i) => o.mul(xi, b[i])),
+          ),
+          y[k],
+        ),
+      );
+      return o.mul(
+        1 / (2 * n),
+        sumOps(
+          o,
+          res.map((r) => o.square(r)),
+        ),
+      );
     },
     minimizers,
     minimum: minimizers ? 0 : undefined,
     hessian(w) {
       // L = 1/(2n)|Xβ − y|²: H = Jᵀ (XᵀX/n) J + Σ_i g_i ∇²β_i, g = Xᵀ(Xβ − y)/n, J = ∂β/∂(u, v).
-      const u = w.slice(0, d), v = w.slice(d);
+      const u = w.slice(0, d),
+        v = w.slice(d);
       const b = u.map((ui, i) => (parameterization === "uv" ? ui * v[i] : ui * ui - v[i] * v[i]));
       const r = X.map((row, k) => row.reduce((s, xi, i) => s + xi * b[i], 0) - y[k]);
       const g = Array.from({ length: d }, (_, i) => X.reduce((s, row, k) => s + row[i] * r[k], 0) / n);
-      const G = Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => X.reduce((s, row) => s + row[i] * row[j], 0) / n));
+      const G = Array.from({ length: d }, (_, i) =>
+        Array.from({ length: d }, (_, j) => X.reduce((s, row) => s + row[i] * row[j], 0) / n),
+      );
       // J is block-diagonal per coordinate: dβ_i/du_i = ju[i], dβ_i/dv_i = jv[i].
       const ju = parameterization === "uv" ? v : u.map((x) => 2 * x);
       const jv = parameterization === "uv" ? u : v.map((x) => -2 * x);

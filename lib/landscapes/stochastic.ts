@@ -29,7 +29,8 @@ export function amsgradOnline(opts: { large?: number; small?: number; period?: n
   const { large = 1010, small = 10, period = 101 } = opts;
   positive(large, "amsgradOnline: large");
   positive(small, "amsgradOnline: small");
-  if (!Number.isInteger(period) || period < 2) throw new Error(`amsgradOnline: period must be an integer ≥ 2, got ${period}`);
+  if (!Number.isInteger(period) || period < 2)
+    throw new Error(`amsgradOnline: period must be an integer ≥ 2, got ${period}`);
   const mean = (large - (period - 1) * small) / period;
   return {
     name: "amsgrad-online",
@@ -121,9 +122,11 @@ export function noisyQuadratic(opts: {
   checkOptions("noisyQuadratic", opts, ["eigenvalues", "sigma", "noise", "rotate"]);
   const { sigma, noise = "isotropic" } = opts;
   if (!(Number.isFinite(sigma) && sigma >= 0)) throw new Error(`noisyQuadratic: sigma must be ≥ 0, got ${sigma}`);
-  if (noise !== "isotropic" && noise !== "hessian") throw new Error(`noisyQuadratic: noise must be "isotropic" or "hessian", got ${String(noise)}`);
+  if (noise !== "isotropic" && noise !== "hessian")
+    throw new Error(`noisyQuadratic: noise must be "isotropic" or "hessian", got ${String(noise)}`);
   const base = quadraticCore(`noisy-quadratic-${noise}`, { eigenvalues: opts.eigenvalues, rotate: opts.rotate });
-  if (noise === "hessian" && opts.eigenvalues.some((l) => l < 0)) throw new Error("noisyQuadratic: noise \"hessian\" needs eigenvalues ≥ 0");
+  if (noise === "hessian" && opts.eigenvalues.some((l) => l < 0))
+    throw new Error('noisyQuadratic: noise "hessian" needs eigenvalues ≥ 0');
   const std = opts.eigenvalues.map((l) => (noise === "isotropic" ? sigma : sigma * Math.sqrt(l)));
   const Q = base.basis;
   return {
@@ -133,7 +136,12 @@ export function noisyQuadratic(opts: {
     value<T>(o: Ops<T>, x: readonly T[], ctx: LandscapeContext<T>): T {
       const quad = base.value(o, x, ctx);
       const lin = std.map((s, k) => {
-        const y = Q ? sumOps(o, x.map((xi, i) => o.mul(Q[i][k], xi))) : x[k];
+        const y = Q
+          ? sumOps(
+              o,
+              x.map((xi, i) => o.mul(Q[i][k], xi)),
+            )
+          : x[k];
         return o.mul(o.mul(s, ctx.normal()), y);
       });
       return o.add(quad, sumOps(o, lin));

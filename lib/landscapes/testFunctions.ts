@@ -78,17 +78,24 @@ export function beale(): ClosedFormLandscape {
       const [x, y] = v;
       const y2 = o.mul(y, y);
       const ys = [y, y2, o.mul(y2, y)];
-      return sumOps(o, ys.map((yk, k) => o.square(o.add(o.sub(c[k], x), o.mul(x, yk)))));
+      return sumOps(
+        o,
+        ys.map((yk, k) => o.square(o.add(o.sub(c[k], x), o.mul(x, yk)))),
+      );
     },
     minimizers: [[3, 0.5]],
     minimum: 0,
     hessian([x, y]) {
       // f = Σ r_k², r_k = c_k − x + x y^k:  H = 2 Σ (∇r_k ∇r_kᵀ + r_k ∇²r_k)
-      const h = [[0, 0], [0, 0]];
+      const h = [
+        [0, 0],
+        [0, 0],
+      ];
       for (let k = 1; k <= 3; k++) {
         const r = c[k - 1] - x + x * y ** k;
         const g = [y ** k - 1, k * x * y ** (k - 1)];
-        const rxy = k * y ** (k - 1), ryy = k * (k - 1) * x * (k >= 2 ? y ** (k - 2) : 0);
+        const rxy = k * y ** (k - 1),
+          ryy = k * (k - 1) * x * (k >= 2 ? y ** (k - 2) : 0);
         h[0][0] += 2 * g[0] * g[0];
         h[0][1] += 2 * (g[0] * g[1] + r * rxy);
         h[1][1] += 2 * (g[1] * g[1] + r * ryy);
@@ -96,7 +103,10 @@ export function beale(): ClosedFormLandscape {
       h[1][0] = h[0][1];
       return h;
     },
-    domain: [[-4.5, 4.5], [-4.5, 4.5]],
+    domain: [
+      [-4.5, 4.5],
+      [-4.5, 4.5],
+    ],
   };
 }
 
@@ -134,7 +144,7 @@ export function rastrigin(opts: { dim?: number; A?: number; shift?: readonly num
 export const HIMMELBLAU_MINIMIZERS: readonly (readonly [number, number])[] = [
   [3, 2],
   [-2.805118086952745, 3.131312518250573],
-  [-3.779310253377747, -3.283185991286170],
+  [-3.779310253377747, -3.28318599128617],
   [3.584428340330492, -1.848126526964404],
 ];
 
@@ -157,7 +167,10 @@ export function himmelblau(): ClosedFormLandscape {
       [12 * x * x + 4 * y - 42, 4 * (x + y)],
       [4 * (x + y), 12 * y * y + 4 * x - 26],
     ],
-    domain: [[-5, 5], [-5, 5]],
+    domain: [
+      [-5, 5],
+      [-5, 5],
+    ],
   };
 }
 
@@ -167,7 +180,11 @@ export function himmelblau(): ClosedFormLandscape {
  * (default 0), minimum 0, Hessian Q Λ Qᵀ (constant). With negative eigenvalues it is a saddle and
  * lists no minimiser.
  */
-export function quadraticBowl(opts: { eigenvalues: readonly number[]; rotate?: number; center?: readonly number[] }): ClosedFormLandscape {
+export function quadraticBowl(opts: {
+  eigenvalues: readonly number[];
+  rotate?: number;
+  center?: readonly number[];
+}): ClosedFormLandscape {
   checkOptions("quadraticBowl", opts, ["eigenvalues", "rotate", "center"]);
   return quadraticCore("quadratic", opts);
 }
@@ -195,7 +212,12 @@ export function quadraticCore(
       const z = x.map((xi, i) => (center[i] === 0 ? xi : o.sub(xi, center[i])));
       const terms = lam.map((l, k) => {
         // y_k = q_kᵀ z: the coordinate along the k-th eigenvector.
-        const y = Q ? sumOps(o, z.map((zi, i) => o.mul(Q[i][k], zi))) : z[k];
+        const y = Q
+          ? sumOps(
+              o,
+              z.map((zi, i) => o.mul(Q[i][k], zi)),
+            )
+          : z[k];
         return o.mul(0.5 * l, o.square(y));
       });
       return sumOps(o, terms);
@@ -217,7 +239,10 @@ export function quartic(opts: { dim?: number } = {}): ClosedFormLandscape {
     dim,
     value<T>(o: Ops<T>, x: readonly T[]): T {
       checkPoint("quartic", x, dim);
-      return sumOps(o, x.map((xi) => o.square(o.square(xi))));
+      return sumOps(
+        o,
+        x.map((xi) => o.square(o.square(xi))),
+      );
     },
     minimizers: [new Array(dim).fill(0)],
     minimum: 0,
@@ -240,7 +265,10 @@ export function sqrtOnePlusSquare(opts: { dim?: number } = {}): ClosedFormLandsc
     dim,
     value<T>(o: Ops<T>, x: readonly T[]): T {
       checkPoint("sqrtOnePlusSquare", x, dim);
-      return sumOps(o, x.map((xi) => o.sqrt(o.add(1, o.square(xi)))));
+      return sumOps(
+        o,
+        x.map((xi) => o.sqrt(o.add(1, o.square(xi)))),
+      );
     },
     minimizers: [new Array(dim).fill(0)],
     minimum: dim,

@@ -33,7 +33,8 @@ export class RunStreams {
   private state = new Uint32Array(0);
   constructor(readonly seed: number) {}
   private ensure(runs: number): void {
-    if (!Number.isInteger(runs) || runs < 1) throw new Error(`RunStreams: runs must be a positive integer, got ${runs}`);
+    if (!Number.isInteger(runs) || runs < 1)
+      throw new Error(`RunStreams: runs must be a positive integer, got ${runs}`);
     const have = this.state.length / 4;
     if (runs <= have) return;
     const next = new Uint32Array(4 * runs);
@@ -73,10 +74,13 @@ function checkLandscape(l: ClosedFormLandscape): void {
 }
 
 function asBatch(landscape: ClosedFormLandscape, x: tf.Tensor, what: string): { xb: tf.Tensor2D; single: boolean } {
-  if (!(x instanceof tf.Tensor)) throw new Error(`${what}: expected a tensor of shape [runs, ${landscape.dim}], got ${String(x)}`);
+  if (!(x instanceof tf.Tensor))
+    throw new Error(`${what}: expected a tensor of shape [runs, ${landscape.dim}], got ${String(x)}`);
   const single = x.rank === 1;
   if ((x.rank !== 1 && x.rank !== 2) || x.shape[x.rank - 1] !== landscape.dim) {
-    throw new Error(`${what}: ${landscape.name} expects shape [runs, ${landscape.dim}] (or [${landscape.dim}]), got [${x.shape}]`);
+    throw new Error(
+      `${what}: ${landscape.name} expects shape [runs, ${landscape.dim}] (or [${landscape.dim}]), got [${x.shape}]`,
+    );
   }
   return { xb: (single ? x.reshape([1, landscape.dim]) : x) as tf.Tensor2D, single };
 }
@@ -113,7 +117,8 @@ export function landscapeLoss(landscape: ClosedFormLandscape, opts: { seed?: num
       const cols = columns(xb);
       let v = landscape.value(tfOps, cols, ctx);
       if (v.rank === 0) v = tf.broadcastTo(v, [runs]);
-      if (v.rank !== 1 || v.shape[0] !== runs) throw new Error(`landscapeLoss: ${landscape.name}.value returned shape [${v.shape}], expected [${runs}]`);
+      if (v.rank !== 1 || v.shape[0] !== runs)
+        throw new Error(`landscapeLoss: ${landscape.name}.value returned shape [${v.shape}], expected [${runs}]`);
       return single ? v.reshape([]) : v;
     });
   }) as LandscapeLoss;
@@ -162,19 +167,26 @@ export async function landscapeGrid(
 ): Promise<{ xs: number[]; ys: number[]; z: number[][] }> {
   checkOptions("landscapeGrid", opts, ["resolution", "domain"]);
   checkLandscape(landscape);
-  if (landscape.dim !== 2) throw new Error(`landscapeGrid: needs a 2-D landscape, ${landscape.name} has dim ${landscape.dim}`);
-  if (landscape.stochastic) throw new Error(`landscapeGrid: ${landscape.name} is stochastic; grid its expected loss instead`);
+  if (landscape.dim !== 2)
+    throw new Error(`landscapeGrid: needs a 2-D landscape, ${landscape.name} has dim ${landscape.dim}`);
+  if (landscape.stochastic)
+    throw new Error(`landscapeGrid: ${landscape.name} is stochastic; grid its expected loss instead`);
   const { resolution = 100 } = opts;
   const domain = opts.domain ?? landscape.domain;
   if (!domain || domain.length !== 2) throw new Error(`landscapeGrid: ${landscape.name} has no domain; pass one`);
-  if (!Number.isInteger(resolution) || resolution < 2) throw new Error(`landscapeGrid: resolution must be an integer ≥ 2, got ${resolution}`);
-  const lin = ([lo, hi]: readonly [number, number]) => Array.from({ length: resolution }, (_, i) => lo + ((hi - lo) * i) / (resolution - 1));
-  const xs = lin(domain[0]), ys = lin(domain[1]);
+  if (!Number.isInteger(resolution) || resolution < 2)
+    throw new Error(`landscapeGrid: resolution must be an integer ≥ 2, got ${resolution}`);
+  const lin = ([lo, hi]: readonly [number, number]) =>
+    Array.from({ length: resolution }, (_, i) => lo + ((hi - lo) * i) / (resolution - 1));
+  const xs = lin(domain[0]),
+    ys = lin(domain[1]);
   const pts = new Float32Array(2 * resolution * resolution);
-  ys.forEach((y, i) => xs.forEach((x, j) => {
-    pts[2 * (i * resolution + j)] = x;
-    pts[2 * (i * resolution + j) + 1] = y;
-  }));
+  ys.forEach((y, i) =>
+    xs.forEach((x, j) => {
+      pts[2 * (i * resolution + j)] = x;
+      pts[2 * (i * resolution + j) + 1] = y;
+    }),
+  );
   const xt = tf.tensor2d(pts, [resolution * resolution, 2]);
   const v = landscapeLoss(landscape)(xt, 1);
   const data = await v.data();

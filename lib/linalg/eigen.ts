@@ -29,14 +29,16 @@ export function toDense(a: number[][] | Float64Array | DenseMatrix, n?: number):
     const m = a.length;
     const data = new Float64Array(m * m);
     a.forEach((row, i) => {
-      if (row.length !== m) throw new Error(`linalg: matrix is not square (row ${i} has ${row.length} entries, expected ${m})`);
+      if (row.length !== m)
+        throw new Error(`linalg: matrix is not square (row ${i} has ${row.length} entries, expected ${m})`);
       for (let j = 0; j < m; j++) data[i * m + j] = row[j];
     });
     return { n: m, data };
   }
   if (a instanceof Float64Array) {
     const m = n ?? Math.round(Math.sqrt(a.length));
-    if (m * m !== a.length) throw new Error(`linalg: ${a.length} entries is not a square matrix${n ? ` of size ${n}` : ""}`);
+    if (m * m !== a.length)
+      throw new Error(`linalg: ${a.length} entries is not a square matrix${n ? ` of size ${n}` : ""}`);
     return { n: m, data: Float64Array.from(a) };
   }
   return { n: a.n, data: Float64Array.from(a.data) };
@@ -60,7 +62,8 @@ export function symmetricEig(a: number[][] | Float64Array | DenseMatrix, size?: 
   const { n, data: V } = toDense(a, size);
   assertFinite(V, "symmetricEig");
   if (n === 0) return { values: new Float64Array(0), vectors: [] };
-  const d = new Float64Array(n), e = new Float64Array(n);
+  const d = new Float64Array(n),
+    e = new Float64Array(n);
   // tred2 works on (and leaves) the transpose, which is what tql2 rotates: row j ends as eigenvector j.
   tred2(n, V, d, e);
   tql2(n, d, e, V);
@@ -104,7 +107,8 @@ function sortAscending(n: number, d: Float64Array, Z: Float64Array): SymmetricEi
 function tred2(n: number, V: Float64Array, d: Float64Array, e: Float64Array): void {
   for (let j = 0; j < n; j++) d[j] = V[j * n + n - 1];
   for (let i = n - 1; i > 0; i--) {
-    let scale = 0, h = 0;
+    let scale = 0,
+      h = 0;
     for (let k = 0; k < i; k++) scale += Math.abs(d[k]);
     if (scale === 0) {
       e[i] = d[i - 1];
@@ -183,7 +187,8 @@ function tql2(n: number, d: Float64Array, e: Float64Array, Z: Float64Array): voi
   if (n === 1) return;
   for (let i = 1; i < n; i++) e[i - 1] = e[i];
   e[n - 1] = 0;
-  let f = 0, tst1 = 0;
+  let f = 0,
+    tst1 = 0;
   const eps = 2 ** -52;
   for (let l = 0; l < n; l++) {
     tst1 = Math.max(tst1, Math.abs(d[l]) + Math.abs(e[l]));
@@ -195,7 +200,8 @@ function tql2(n: number, d: Float64Array, e: Float64Array, Z: Float64Array): voi
     if (m > l) {
       let iter = 0;
       do {
-        if (++iter > 100 * n + 100) throw new Error("symmetricEig: QL iteration did not converge (matrix has NaN or huge entries?)");
+        if (++iter > 100 * n + 100)
+          throw new Error("symmetricEig: QL iteration did not converge (matrix has NaN or huge entries?)");
         let g = d[l];
         let p = (d[l + 1] - g) / (2 * e[l]);
         let r = Math.hypot(p, 1);
@@ -207,9 +213,12 @@ function tql2(n: number, d: Float64Array, e: Float64Array, Z: Float64Array): voi
         for (let i = l + 2; i < n; i++) d[i] -= h;
         f += h;
         p = d[m];
-        let c = 1, c2 = c, c3 = c;
+        let c = 1,
+          c2 = c,
+          c3 = c;
         const el1 = e[l + 1];
-        let s = 0, s2 = 0;
+        let s = 0,
+          s2 = 0;
         for (let i = m - 1; i >= l; i--) {
           c3 = c2;
           c2 = c;
@@ -222,7 +231,8 @@ function tql2(n: number, d: Float64Array, e: Float64Array, Z: Float64Array): voi
           c = p / r;
           p = c * d[i] - s * g;
           d[i + 1] = h + s * (c * g + s * d[i]);
-          const ri = i * n, ri1 = (i + 1) * n;
+          const ri = i * n,
+            ri1 = (i + 1) * n;
           for (let k = 0; k < n; k++) {
             const zh = Z[ri1 + k];
             Z[ri1 + k] = s * Z[ri + k] + c * zh;
@@ -285,12 +295,23 @@ export function generalEigenvalues(a: number[][] | Float64Array | DenseMatrix, s
     H[at(m, m - 1)] = scale * g;
   }
   // --- hqr: shifted QR on the Hessenberg matrix (eigenvalues only).
-  const d = new Float64Array(n), e = new Float64Array(n);
+  const d = new Float64Array(n),
+    e = new Float64Array(n);
   const eps = 2 ** -52;
   let norm = 0;
   for (let i = 0; i < n; i++) for (let j = Math.max(i - 1, 0); j < n; j++) norm += Math.abs(H[at(i, j)]);
-  let hi = n - 1, iter = 0, total = 0, exshift = 0;
-  let p = 0, q = 0, r = 0, s = 0, z = 0, w: number, x: number, y: number;
+  let hi = n - 1,
+    iter = 0,
+    total = 0,
+    exshift = 0;
+  let p = 0,
+    q = 0,
+    r = 0,
+    s: number,
+    z: number,
+    w: number,
+    x: number,
+    y: number;
   while (hi >= 0) {
     let l = hi;
     while (l > 0) {
@@ -371,7 +392,8 @@ export function generalEigenvalues(a: number[][] | Float64Array | DenseMatrix, s
         if (
           Math.abs(H[at(m, m - 1)]) * (Math.abs(q) + Math.abs(r)) <
           eps * (Math.abs(p) * (Math.abs(H[at(m - 1, m - 1)]) + Math.abs(z) + Math.abs(H[at(m + 1, m + 1)])))
-        ) break;
+        )
+          break;
         m--;
       }
       for (let i = m + 2; i <= hi; i++) {
@@ -492,7 +514,8 @@ export function fromEigen(values: ArrayLike<number>, vectors: readonly ArrayLike
   const n = vectors.length ? vectors[0].length : 0;
   const data = new Float64Array(n * n);
   for (let k = 0; k < values.length; k++) {
-    const q = vectors[k], l = values[k];
+    const q = vectors[k],
+      l = values[k];
     for (let i = 0; i < n; i++) {
       const li = l * q[i];
       for (let j = 0; j < n; j++) data[i * n + j] += li * q[j];

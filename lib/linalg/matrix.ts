@@ -19,7 +19,8 @@ export function transpose(a: readonly (readonly number[])[]): number[][] {
 /** A·B. */
 export function matmul(a: readonly (readonly number[])[], b: readonly (readonly number[])[]): number[][] {
   const k = b.length;
-  if (a.length > 0 && a[0].length !== k) throw new Error(`matmul: shapes [${a.length},${a[0].length}] and [${k},${b[0]?.length}] do not match`);
+  if (a.length > 0 && a[0].length !== k)
+    throw new Error(`matmul: shapes [${a.length},${a[0].length}] and [${k},${b[0]?.length}] do not match`);
   const m = b[0]?.length ?? 0;
   return a.map((row) => {
     const out = new Array<number>(m).fill(0);
@@ -57,7 +58,8 @@ export function randomOrthogonal(n: number, seed: number): number[][] {
 /** Solves A x = b by Gaussian elimination with partial pivoting; returns undefined if A is singular. */
 export function solve(a: readonly (readonly number[])[], b: readonly number[]): number[] | undefined {
   const n = a.length;
-  if (b.length !== n || a.some((r) => r.length !== n)) throw new Error(`solve: expected an ${n}×${n} matrix and a length-${n} vector`);
+  if (b.length !== n || a.some((r) => r.length !== n))
+    throw new Error(`solve: expected an ${n}×${n} matrix and a length-${n} vector`);
   const m = a.map((r, i) => [...r, b[i]]);
   const scale = Math.max(1e-300, ...a.flat().map(Math.abs));
   for (let c = 0; c < n; c++) {
@@ -88,7 +90,8 @@ export function choleskySolve(a: Float64Array, n: number, b: Float64Array, k: nu
       let s = a[i * n + j] + (i === j ? ridge : 0);
       for (let p = 0; p < j; p++) s -= L[i * n + p] * L[j * n + p];
       if (i === j) {
-        if (!(s > 0)) throw new Error(`choleskySolve: matrix not positive definite at pivot ${i} (${s}); increase the ridge`);
+        if (!(s > 0))
+          throw new Error(`choleskySolve: matrix not positive definite at pivot ${i} (${s}); increase the ridge`);
         L[i * n + i] = Math.sqrt(s);
       } else L[i * n + j] = s / L[j * n + j];
     }

@@ -118,7 +118,8 @@ export interface SgdOptions extends HyperOptions<"lr" | "momentum" | "weightDeca
  * `nesterovRule`. Defaults: lr 1e-2.
  */
 export function sgd(opts: SgdOptions = {}): GradientTransformation<RuleState> {
-  if (opts.nesterov !== undefined && typeof opts.nesterov !== "boolean") throw new Error(`sgd: option nesterov must be a boolean`);
+  if (opts.nesterov !== undefined && typeof opts.nesterov !== "boolean")
+    throw new Error(`sgd: option nesterov must be a boolean`);
   const { nesterov: withNesterov, ...rest } = opts;
   if (rest.momentum === undefined && withNesterov !== true) {
     if (rest.lrInsideMomentum !== undefined) throw new Error(`sgd: lrInsideMomentum needs momentum`);
@@ -136,9 +137,13 @@ const signDescentOptimizer = defineOptimizer({
   name: "signDescent",
   variants: ["signum"],
   build: ({ signum }: SignDescentOptions) =>
-    descentRule(signum ? "signum" : "signDescent", signum ? [traceRule({ ema: true }), scaleBySignRule()] : [scaleBySignRule()], {
-      defaults: { lr: 1e-3 },
-    }),
+    descentRule(
+      signum ? "signum" : "signDescent",
+      signum ? [traceRule({ ema: true }), scaleBySignRule()] : [scaleBySignRule()],
+      {
+        defaults: { lr: 1e-3 },
+      },
+    ),
 });
 
 /**
@@ -196,10 +201,14 @@ const adamOptimizer = defineOptimizer({
   variants: ["epsPlacement", "biasCorrection", "amsgrad", "amsgradMax", "weightDecayMode"],
   naturalDecay: "decoupled",
   build: ({ weightDecayMode, ...adam }: AdamFamilyOptions) =>
-    decayedDescentRule(weightDecayMode === "decoupled" ? "adamw" : adam.amsgrad ? "amsgrad" : "adam", [scaleByAdamRule(adam)], {
-      weightDecayMode,
-      defaults: { lr: 1e-3 },
-    }),
+    decayedDescentRule(
+      weightDecayMode === "decoupled" ? "adamw" : adam.amsgrad ? "amsgrad" : "adam",
+      [scaleByAdamRule(adam)],
+      {
+        weightDecayMode,
+        defaults: { lr: 1e-3 },
+      },
+    ),
 });
 const adamwOptimizer = adamOptimizer.partial("adamw", { weightDecayMode: "decoupled" });
 const amsgradOptimizer = adamOptimizer.partial("amsgrad", { amsgrad: true });
@@ -374,7 +383,11 @@ export function scaleBySign(): GradientTransformation<RuleState> {
   return fromRule(scaleBySignRule());
 }
 /** Momentum m ← μm + g (Polyak, 1964; optax `trace`; see `traceRule`). */
-export const trace = defineOptimizer({ name: "trace", variants: ["nesterov", "ema"], build: (v: TraceOptions) => traceRule(v) }).transform;
+export const trace = defineOptimizer({
+  name: "trace",
+  variants: ["nesterov", "ema"],
+  build: (v: TraceOptions) => traceRule(v),
+}).transform;
 /** AdaGrad's g/(√Σg² + ε) (Duchi et al., 2011; see `scaleByRssRule`). */
 export const scaleByRss = defineOptimizer({
   name: "scaleByRss",
@@ -394,9 +407,17 @@ export const scaleByAdam = defineOptimizer({
   build: (v: AdamOptions) => scaleByAdamRule(v),
 }).transform;
 /** AdaBelief's direction m̂/(√ŝ + ε) (Zhuang et al., 2020; see `scaleByBeliefRule`). */
-export const scaleByBelief = defineOptimizer({ name: "scaleByBelief", variants: [], build: () => scaleByBeliefRule() }).transform;
+export const scaleByBelief = defineOptimizer({
+  name: "scaleByBelief",
+  variants: [],
+  build: () => scaleByBeliefRule(),
+}).transform;
 /** Lion's direction sign(β₁m + (1−β₁)g) (Chen et al., 2023; see `scaleByLionRule`). */
-export const scaleByLion = defineOptimizer({ name: "scaleByLion", variants: [], build: () => scaleByLionRule() }).transform;
+export const scaleByLion = defineOptimizer({
+  name: "scaleByLion",
+  variants: [],
+  build: () => scaleByLionRule(),
+}).transform;
 
 /**
  * The named elementwise optimizers as engine rules, by name: `ELEMENTWISE_OPTIMIZERS.adam({ epsPlacement })`
@@ -472,6 +493,7 @@ export function adagradNorm(options: AdagradNormOptions = {}): GradientTransform
 
 function firstAxis(owner: string, params: Tree): number {
   const ls = flatten(params);
-  if (ls.length === 0 || ls[0].rank === 0) throw new Error(`${owner}: perRun needs parameters with a leading runs axis`);
+  if (ls.length === 0 || ls[0].rank === 0)
+    throw new Error(`${owner}: perRun needs parameters with a leading runs axis`);
   return ls[0].shape[0];
 }

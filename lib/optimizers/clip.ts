@@ -27,7 +27,10 @@ export interface ClipByGlobalNormOptions {
  * neural networks"): g ← g·min(1, c/‖g‖) with ‖g‖ the norm of the whole tree (per run with
  * `perRun`). `maxNorm` may be a number or a schedule.
  */
-export function clipByGlobalNorm(maxNorm: number | ((step: number) => number), options: ClipByGlobalNormOptions = {}): GradientTransformation<{ count: number }> {
+export function clipByGlobalNorm(
+  maxNorm: number | ((step: number) => number),
+  options: ClipByGlobalNormOptions = {},
+): GradientTransformation<{ count: number }> {
   const name = "clipByGlobalNorm";
   checkOptions(name, options, ["perRun"]);
   checkHypers(name, ["maxNorm"], { maxNorm });

@@ -55,7 +55,9 @@ export interface NamedOptimizer<V extends object, H extends string> {
  * A transform's options: the rule's hyperparameters, the variants, and `weightDecay` when there is a
  * `weightDecayMode` variant (the weight-decay hyperparameter exists only in the modes that decay).
  */
-export type TransformOptions<V, H extends string> = HyperOptions<H | ("weightDecayMode" extends keyof V ? "weightDecay" : never)> &
+export type TransformOptions<V, H extends string> = HyperOptions<
+  H | ("weightDecayMode" extends keyof V ? "weightDecay" : never)
+> &
   Partial<V>;
 
 /** The mode a transform picks when given `weightDecay` but no `weightDecayMode`; only for variants that have one. */
@@ -73,7 +75,9 @@ export interface OptimizerDeclaration<V extends object, H extends string, K exte
 }
 
 /** A type error naming the options of `build` that `variants` forgot (they would be taken for hyperparameters). */
-type EveryVariantListed<V, K> = [Exclude<keyof V, K>] extends [never] ? unknown : { missingVariants: Exclude<keyof V, K> };
+type EveryVariantListed<V, K> = [Exclude<keyof V, K>] extends [never]
+  ? unknown
+  : { missingVariants: Exclude<keyof V, K> };
 
 /**
  * Declares a named optimizer once and returns its engine rule factory and its tfjs transform
@@ -127,7 +131,8 @@ function optimizerOf<V extends object, H extends string>(
       if (isVariant(k)) variants[k] = v;
       else hyper[k] = v;
     }
-    const decayUnset = naturalDecay !== undefined && hyper.weightDecay !== undefined && !("weightDecayMode" in variants);
+    const decayUnset =
+      naturalDecay !== undefined && hyper.weightDecay !== undefined && !("weightDecayMode" in variants);
     const r = build(decayUnset ? { ...variants, weightDecayMode: naturalDecay } : variants);
     const known = [...Object.keys(r.defaults), ...variantNames];
     for (const k of Object.keys(hyper)) if (!(k in r.defaults)) throw new Error(unknownOptionMessage(name, k, known));
@@ -194,11 +199,16 @@ export function decayedDescentRule<R extends ElementwiseRule>(
   direction: readonly R[],
   options: DecayedDescentOptions<HyperNames<R> | "lr"> = {},
 ): ElementwiseRule<HyperNames<R> | "lr", string> {
-  const { weightDecayMode: mode = "none", allowedModes = ["none", "l2", "decoupled"], lrInsideMomentum = false } = options;
+  const {
+    weightDecayMode: mode = "none",
+    allowedModes = ["none", "l2", "decoupled"],
+    lrInsideMomentum = false,
+  } = options;
   if (!allowedModes.includes(mode)) {
     throw new Error(`${name}: option weightDecayMode must be one of ${allowedModes.join(", ")}, got ${String(mode)}`);
   }
-  if (lrInsideMomentum && mode === "decoupled") throw new Error(`${name}: decoupled weight decay needs the learning rate outside the momentum`);
+  if (lrInsideMomentum && mode === "decoupled")
+    throw new Error(`${name}: decoupled weight decay needs the learning rate outside the momentum`);
   const wd = addDecayedWeightsRule();
   const lr = scaleByLearningRateRule();
   const descent = lrInsideMomentum ? [lr, ...direction] : [...direction, lr];

@@ -90,7 +90,8 @@ export function federated(name: string, opts: FederatedOptions): FederatedAlgori
   }
   const n = clients.length;
   const perRound = opts.clientsPerRound ?? n;
-  if (!Number.isInteger(localSteps) || localSteps < 1) throw new Error(`${name}: localSteps must be a positive integer, got ${localSteps}`);
+  if (!Number.isInteger(localSteps) || localSteps < 1)
+    throw new Error(`${name}: localSteps must be a positive integer, got ${localSteps}`);
   checkHypers(name, ["lr"], { lr: localLr });
   if (!(mu >= 0) || !Number.isFinite(mu)) throw new Error(`${name}: mu must be finite and ≥ 0, got ${mu}`);
   if (!Number.isInteger(perRound) || perRound < 1 || perRound > n) {
@@ -111,10 +112,13 @@ export function federated(name: string, opts: FederatedOptions): FederatedAlgori
       const next = tf.tidy(() => {
         const g = tf.grads((...ls: tf.Tensor[]) => {
           const out = clients[k](unflatten(x, ls), { round, step, client: k });
-          if (!(out instanceof tf.Tensor) || out.size !== 1) throw new Error(`${name}: client ${k}'s loss must return a scalar tensor`);
+          if (!(out instanceof tf.Tensor) || out.size !== 1)
+            throw new Error(`${name}: client ${k}'s loss must return a scalar tensor`);
           return out.reshape([]) as tf.Scalar;
         })(w);
-        return w.map((wi, j) => tf.sub(wi, tf.mul(localLr, mu > 0 ? tf.add(g[j], tf.mul(mu, tf.sub(wi, xs[j]))) : g[j])));
+        return w.map((wi, j) =>
+          tf.sub(wi, tf.mul(localLr, mu > 0 ? tf.add(g[j], tf.mul(mu, tf.sub(wi, xs[j]))) : g[j])),
+        );
       });
       w.forEach((t) => t.dispose());
       w = next;
@@ -131,7 +135,8 @@ export function federated(name: string, opts: FederatedOptions): FederatedAlgori
     },
     round(params, state) {
       const key = state.key.slice();
-      const chosen = perRound === n ? Array.from({ length: n }, (_, i) => i) : sampleWithoutReplacement(key, n, perRound);
+      const chosen =
+        perRound === n ? Array.from({ length: n }, (_, i) => i) : sampleWithoutReplacement(key, n, perRound);
       const total = chosen.reduce((s, k) => s + weights[k], 0);
       const xs = flatten(params);
       let avg = xs.map((t) => tf.zerosLike(t));
@@ -141,7 +146,10 @@ export function federated(name: string, opts: FederatedOptions): FederatedAlgori
         [...avg, ...w].forEach((t) => t.dispose());
         avg = next;
       }
-      const pseudoGrad = unflatten(params, tf.tidy(() => xs.map((x, j) => tf.sub(x, avg[j]))));
+      const pseudoGrad = unflatten(
+        params,
+        tf.tidy(() => xs.map((x, j) => tf.sub(x, avg[j]))),
+      );
       avg.forEach((t) => t.dispose());
       assertSameStructure(params, pseudoGrad, `${name}: pseudo-gradient and params`);
       const r = server.update(pseudoGrad, state.server, params);
@@ -189,7 +197,18 @@ export interface FedAdamOptions extends Omit<FederatedOptions, "server" | "mu"> 
  * Defaults: serverLr 0.1, b1 0.9, b2 0.99, tau 1e-3; clients as in `fedAvg`.
  */
 export function fedAdam(opts: FedAdamOptions): FederatedAlgorithm {
-  checkOptions("fedAdam", opts, ["clients", "localSteps", "localLr", "clientsPerRound", "weights", "seed", "serverLr", "b1", "b2", "tau"]);
+  checkOptions("fedAdam", opts, [
+    "clients",
+    "localSteps",
+    "localLr",
+    "clientsPerRound",
+    "weights",
+    "seed",
+    "serverLr",
+    "b1",
+    "b2",
+    "tau",
+  ]);
   const { serverLr = 0.1, b1 = 0.9, b2 = 0.99, tau = 1e-3, ...rest } = opts;
   return federated("fedAdam", { ...rest, server: adam({ lr: serverLr, b1, b2, eps: tau, biasCorrection: false }) });
 }
@@ -201,7 +220,8 @@ export function runFederated(
   rounds: number,
   onRound?: (round: number, params: Tree, clients: number[]) => void,
 ): Tree {
-  if (!Number.isInteger(rounds) || rounds < 0) throw new Error(`runFederated: rounds must be a non-negative integer, got ${rounds}`);
+  if (!Number.isInteger(rounds) || rounds < 0)
+    throw new Error(`runFederated: rounds must be a non-negative integer, got ${rounds}`);
   let p = params0;
   let s = alg.init(p);
   for (let r = 1; r <= rounds; r++) {
@@ -213,5 +233,10 @@ export function runFederated(
     onRound?.(r, p, out.clients);
   }
   disposeTree(s.server);
-  return p === params0 ? unflatten(p, flatten(p).map((t) => t.clone())) : p;
+  return p === params0
+    ? unflatten(
+        p,
+        flatten(p).map((t) => t.clone()),
+      )
+    : p;
 }

@@ -41,7 +41,8 @@ function checkGameOptions(where: string, opts: GameRuleOptions, extra: readonly 
   }
   if (opts.players !== undefined) {
     opts.players.forEach((p, i) => {
-      if (!Number.isInteger(p) || p < 0) throw new Error(`${where}: players[${i}] = ${p} is not a non-negative integer`);
+      if (!Number.isInteger(p) || p < 0)
+        throw new Error(`${where}: players[${i}] = ${p} is not a non-negative integer`);
     });
   }
   return geometry;
@@ -198,7 +199,10 @@ export function optimisticRule(opts: OptimisticOptions = {}): OracleRule<"lr", "
  * Each block is one simplex coordinate; `players` says which simplex it belongs to. Simultaneous
  * by default; `alternating: true` updates players in turn. Hyperparameter: `lr` (η, default 0.1).
  */
-export function multiplicativeWeightsRule(opts: { players: readonly number[]; alternating?: boolean }): OracleRule<"lr", never> {
+export function multiplicativeWeightsRule(opts: {
+  players: readonly number[];
+  alternating?: boolean;
+}): OracleRule<"lr", never> {
   checkOptions("multiplicativeWeightsRule", opts, ["players", "alternating"]);
   return gdaRule({ ...opts, geometry: "entropic" });
 }
@@ -246,7 +250,9 @@ export function complexMomentumRule(
       const groups = playerGroups(where, opts.players, x.length);
       const bRe = o.mul(h.beta, o.cos(h.betaArg));
       const bIm = o.mul(h.beta, o.sin(h.betaArg));
-      const z = x.slice(), muRe = s.muRe.slice(), muIm = s.muIm.slice();
+      const z = x.slice(),
+        muRe = s.muRe.slice(),
+        muIm = s.muIm.slice();
       const update = (blocks: readonly number[], f: readonly (typeof x)[number][]) => {
         for (const i of blocks) {
           const re = o.sub(o.sub(o.mul(bRe, s.muRe[i]), o.mul(bIm, s.muIm[i])), f[i]);

@@ -12,7 +12,15 @@ import type { ElementwiseRule } from "../core/rule";
 import { flatten, leaves, unflatten, type Tree } from "../tree";
 import { checkOptions } from "../validate";
 import { addDecayedWeightsRule, scaleByLearningRateRule, traceRule } from "./rules";
-import { chain, checkHypers, fromRule, treeTransform, withDefaults, type GradientTransformation, type Hyper } from "./transform";
+import {
+  chain,
+  checkHypers,
+  fromRule,
+  treeTransform,
+  withDefaults,
+  type GradientTransformation,
+  type Hyper,
+} from "./transform";
 
 function assertMatrixLeaves(owner: string, tree: Tree): void {
   for (const { path, leaf } of leaves(tree)) {
@@ -33,7 +41,8 @@ function transposeLast(x: tf.Tensor): tf.Tensor {
 /** Batched `a @ b` over any number of leading axes (same leading shape). */
 function bmm(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const lead = a.shape.slice(0, -2);
-  const [m, k] = a.shape.slice(-2), n = b.shape[b.rank - 1];
+  const [m, k] = a.shape.slice(-2),
+    n = b.shape[b.rank - 1];
   const c = tf.matMul(a.reshape([-1, m, k]) as tf.Tensor3D, b.reshape([-1, k, n]) as tf.Tensor3D);
   return c.reshape([...lead, m, n]);
 }
@@ -69,7 +78,8 @@ export function newtonSchulzOrthogonalize(G: tf.Tensor, opts: NewtonSchulzOption
   checkOptions(name, opts, ["steps", "coefficients", "eps"]);
   const { steps = 5, coefficients = MUON_NS_COEFFICIENTS, eps = 1e-7 } = opts;
   if (G.rank < 2) throw new Error(`${name}: needs a matrix (rank ≥ 2), got shape [${G.shape}]`);
-  if (!Number.isInteger(steps) || steps < 0) throw new Error(`${name}: steps must be a non-negative integer, got ${steps}`);
+  if (!Number.isInteger(steps) || steps < 0)
+    throw new Error(`${name}: steps must be a non-negative integer, got ${steps}`);
   if (coefficients.length !== 3 || coefficients.some((c) => !Number.isFinite(c))) {
     throw new Error(`${name}: coefficients must be three finite numbers (a, b, c)`);
   }
@@ -101,7 +111,11 @@ export function muonMomentumRule(opts: MomentumEmaOptions = {}): ElementwiseRule
   checkOptions("muonMomentumRule", opts, ["nesterov"]);
   const nesterov = opts.nesterov ?? true;
   // optax's trace with an averaged buffer is exactly this momentum; only the default β differs.
-  return withDefaults(traceRule({ ema: true, nesterov }), { momentum: 0.95 }, nesterov ? "muonMomentumNesterov" : "muonMomentum");
+  return withDefaults(
+    traceRule({ ema: true, nesterov }),
+    { momentum: 0.95 },
+    nesterov ? "muonMomentumNesterov" : "muonMomentum",
+  );
 }
 
 /** How Muon scales the orthogonalised update of an m×n matrix. */
@@ -122,7 +136,9 @@ export function muonShapeScale(fanIn: number, fanOut: number): number {
  * √max(1, fanOut/fanIn), see `muonShapeScale`), "moonlight" (`0.2·√max(m, n)`, matching AdamW's
  * update RMS; Liu et al., "Muon is Scalable for LLM Training", 2025) or "none".
  */
-export function scaleByNewtonSchulz(opts: NewtonSchulzOptions & { scale?: MuonScale } = {}): GradientTransformation<null> {
+export function scaleByNewtonSchulz(
+  opts: NewtonSchulzOptions & { scale?: MuonScale } = {},
+): GradientTransformation<null> {
   const name = "scaleByNewtonSchulz";
   checkOptions(name, opts, ["steps", "coefficients", "eps", "scale"]);
   const { scale = "shape", ...ns } = opts;
@@ -136,8 +152,14 @@ export function scaleByNewtonSchulz(opts: NewtonSchulzOptions & { scale?: MuonSc
     (g) => {
       assertMatrixLeaves(name, g);
       const out = flatten(g).map((u) => {
-        const fanIn = u.shape[u.rank - 2], fanOut = u.shape[u.rank - 1];
-        const f = scale === "shape" ? muonShapeScale(fanIn, fanOut) : scale === "moonlight" ? 0.2 * Math.sqrt(Math.max(fanIn, fanOut)) : 1;
+        const fanIn = u.shape[u.rank - 2],
+          fanOut = u.shape[u.rank - 1];
+        const f =
+          scale === "shape"
+            ? muonShapeScale(fanIn, fanOut)
+            : scale === "moonlight"
+              ? 0.2 * Math.sqrt(Math.max(fanIn, fanOut))
+              : 1;
         return tf.mul(newtonSchulzOrthogonalize(u, ns), f);
       });
       return { updates: unflatten(g, out), state: null };
@@ -189,9 +211,11 @@ export function muon(opts: MuonOptions = {}): GradientTransformation {
  * the quadratic phase, so a condition number κ needs about log(κ)/log(2.44) + 6 iterations (p = 4).
  */
 export function inversePthRoot(A: tf.Tensor, p: number, iterations = 30): tf.Tensor {
-  if (A.rank < 2 || A.shape[A.rank - 1] !== A.shape[A.rank - 2]) throw new Error(`inversePthRoot: needs square matrices, got shape [${A.shape}]`);
+  if (A.rank < 2 || A.shape[A.rank - 1] !== A.shape[A.rank - 2])
+    throw new Error(`inversePthRoot: needs square matrices, got shape [${A.shape}]`);
   if (!Number.isInteger(p) || p < 1) throw new Error(`inversePthRoot: p must be a positive integer, got ${p}`);
-  const k = A.shape[A.rank - 1], lead = A.shape.slice(0, -2);
+  const k = A.shape[A.rank - 1],
+    lead = A.shape.slice(0, -2);
   return tf.tidy(() => {
     const z = tf.sqrt(tf.sum(tf.square(A), [A.rank - 2, A.rank - 1], true));
     const I = eyeLike(lead, k);
@@ -239,9 +263,12 @@ export function scaleByShampoo(opts: Omit<ShampooOptions, "lr"> = {}): GradientT
   checkOptions(name, opts, ["eps", "beta2", "rootIterations"]);
   const { eps = 1e-4, beta2, rootIterations = 30 } = opts;
   if (!(eps > 0) || !Number.isFinite(eps)) throw new Error(`${name}: eps must be finite and > 0, got ${eps}`);
-  if (beta2 !== undefined && !(beta2 >= 0 && beta2 < 1)) throw new Error(`${name}: beta2 must lie in [0, 1), got ${beta2}`);
-  if (!Number.isInteger(rootIterations) || rootIterations < 1) throw new Error(`${name}: rootIterations must be a positive integer`);
-  const accumulate = (F: tf.Tensor, GG: tf.Tensor) => (beta2 === undefined ? tf.add(F, GG) : tf.add(tf.mul(beta2, F), tf.mul(1 - beta2, GG)));
+  if (beta2 !== undefined && !(beta2 >= 0 && beta2 < 1))
+    throw new Error(`${name}: beta2 must lie in [0, 1), got ${beta2}`);
+  if (!Number.isInteger(rootIterations) || rootIterations < 1)
+    throw new Error(`${name}: rootIterations must be a positive integer`);
+  const accumulate = (F: tf.Tensor, GG: tf.Tensor) =>
+    beta2 === undefined ? tf.add(F, GG) : tf.add(tf.mul(beta2, F), tf.mul(1 - beta2, GG));
   return treeTransform<ShampooState>(
     name,
     (params) => {
@@ -256,10 +283,13 @@ export function scaleByShampoo(opts: Omit<ShampooOptions, "lr"> = {}): GradientT
     (grads, state) => {
       assertMatrixLeaves(name, grads);
       const gs = flatten(grads);
-      if (gs.length !== state.left.length) throw new Error(`${name}: ${gs.length} gradient leaves for a state of ${state.left.length}`);
+      if (gs.length !== state.left.length)
+        throw new Error(`${name}: ${gs.length} gradient leaves for a state of ${state.left.length}`);
       const left = gs.map((g, i) => accumulate(state.left[i], bmm(g, transposeLast(g))));
       const right = gs.map((g, i) => accumulate(state.right[i], bmm(transposeLast(g), g)));
-      const updates = gs.map((g, i) => bmm(bmm(inversePthRoot(left[i], 4, rootIterations), g), inversePthRoot(right[i], 4, rootIterations)));
+      const updates = gs.map((g, i) =>
+        bmm(bmm(inversePthRoot(left[i], 4, rootIterations), g), inversePthRoot(right[i], 4, rootIterations)),
+      );
       return { updates: unflatten(grads, updates), state: { count: state.count + 1, left, right } };
     },
   );

@@ -70,7 +70,10 @@ export async function minimize(
   if (typeof lossFn !== "function") throw new Error("minimize: lossFn must be a function of the parameters");
 
   const structure = leaves(params);
-  let p: Tree = unflatten(params, structure.map(({ leaf }) => leaf.clone()));
+  let p: Tree = unflatten(
+    params,
+    structure.map(({ leaf }) => leaf.clone()),
+  );
   let state: unknown;
   let runs = -1; // fixed by the first loss: 0 for a scalar loss, else the batch size
   let alive: boolean[] = [];
@@ -138,14 +141,19 @@ export async function minimize(
         divergedAt = new Array(Math.max(runs, 1)).fill(null);
       }
       // Dead runs get a zero gradient (where, not multiply: their gradient may be NaN).
-      const g = mask ? grads.map((x) => tf.tidy(() => tf.where(tf.broadcastTo(tf.greater(along(mask!, x, runs), 0), x.shape), x, tf.zerosLike(x)))) : grads;
+      const g = mask
+        ? grads.map((x) =>
+            tf.tidy(() => tf.where(tf.broadcastTo(tf.greater(along(mask!, x, runs), 0), x.shape), x, tf.zerosLike(x))),
+          )
+        : grads;
       if (mask) tf.dispose(grads);
       const gTree = unflatten(p, g);
       const r = optimizer.update(gTree, state, p);
       disposeTree(gTree);
       disposeTree(state);
       state = r.state;
-      const ps = flatten(p), us = flatten(r.updates);
+      const ps = flatten(p),
+        us = flatten(r.updates);
       const cand = tf.tidy(() => ps.map((x, i) => tf.add(x, us[i])));
       disposeTree(r.updates);
       // A run stops when its loss here or its next iterate is non-finite.
@@ -167,7 +175,9 @@ export async function minimize(
       }
       let next = cand;
       if (mask) {
-        next = tf.tidy(() => cand.map((c, i) => tf.where(tf.broadcastTo(tf.greater(along(mask!, c, runs), 0), c.shape), c, ps[i])));
+        next = tf.tidy(() =>
+          cand.map((c, i) => tf.where(tf.broadcastTo(tf.greater(along(mask!, c, runs), 0), c.shape), c, ps[i])),
+        );
         tf.dispose(cand);
       }
       disposeTree(p);
@@ -208,7 +218,9 @@ function checkLossShape(value: tf.Tensor, structure: { path: string; leaf: tf.Te
   const runs = value.shape[0];
   for (const { path, leaf } of structure) {
     if (leaf.rank === 0 || leaf.shape[0] !== runs) {
-      throw new Error(`minimize: the loss has ${runs} runs but parameter ${path} has shape [${leaf.shape}]; every leaf needs the leading runs axis`);
+      throw new Error(
+        `minimize: the loss has ${runs} runs but parameter ${path} has shape [${leaf.shape}]; every leaf needs the leading runs axis`,
+      );
     }
   }
   return runs;
@@ -223,7 +235,10 @@ function finiteFlags(loss: tf.Tensor, xs: tf.Tensor[], runs: number): tf.Tensor 
     let acc = tf.mul(loss, 0);
     for (const x of xs) {
       const z = tf.mul(x, 0);
-      acc = tf.add(acc, runs === 0 || x.rank <= 1 ? (runs === 0 ? tf.sum(z) : z) : tf.sum(z, x.shape.map((_, i) => i).slice(1)));
+      acc = tf.add(
+        acc,
+        runs === 0 || x.rank <= 1 ? (runs === 0 ? tf.sum(z) : z) : tf.sum(z, x.shape.map((_, i) => i).slice(1)),
+      );
     }
     return tf.equal(acc, 0);
   });

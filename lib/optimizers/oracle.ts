@@ -45,7 +45,8 @@ function oracleHyperWithDefaults<H extends string>(
     const r = EXTRA_RANGES[k];
     const nums = typeof v === "number" ? [v] : v instanceof PerRun ? (v.numbers ?? []) : [];
     for (const n of nums) {
-      if (r && !(n >= r[0] && n <= r[1])) throw new Error(`${rule.name}: hyperparameter ${k} = ${n} is out of range [${r[0]}, ${r[1]}]`);
+      if (r && !(n >= r[0] && n <= r[1]))
+        throw new Error(`${rule.name}: hyperparameter ${k} = ${n} is out of range [${r[0]}, ${r[1]}]`);
     }
     full[k] = v;
   }
@@ -57,7 +58,12 @@ function oracleHyperWithDefaults<H extends string>(
  * values reshaped to `[runs, 1, …]` against the blocks (which must then share one rank), tensors
  * checked to broadcast against every block.
  */
-function hyperForBlocks<H extends string>(name: string, full: Record<H, Hyper>, count: number, x: readonly tf.Tensor[]): Record<H, number | tf.Tensor> {
+function hyperForBlocks<H extends string>(
+  name: string,
+  full: Record<H, Hyper>,
+  count: number,
+  x: readonly tf.Tensor[],
+): Record<H, number | tf.Tensor> {
   const out = {} as Record<H, number | tf.Tensor>;
   for (const k of Object.keys(full) as H[]) {
     const v = hyperAt(name, k, full[k], count);
@@ -66,7 +72,9 @@ function hyperForBlocks<H extends string>(name: string, full: Record<H, Hyper>, 
       continue;
     }
     if (v instanceof PerRun && x.some((b) => b.rank !== x[0].rank)) {
-      throw new Error(`${name}: perRun hyperparameter ${k} needs blocks of one rank, got shapes ${x.map((b) => `[${b.shape}]`).join(", ")}`);
+      throw new Error(
+        `${name}: perRun hyperparameter ${k} needs blocks of one rank, got shapes ${x.map((b) => `[${b.shape}]`).join(", ")}`,
+      );
     }
     const forBlock = x.map((b, i) => hyperForLeaf(name, k, v, b, `block ${i}`));
     out[k] = forBlock[0];
@@ -111,7 +119,10 @@ export function zeroSumField(loss: (x: tf.Tensor[]) => tf.Scalar, players?: read
  * The field of a general-sum game: block i gets `∇_{x_i} losses[players[i]](x)`, each player
  * minimising its own loss.
  */
-export function playerField(losses: readonly ((x: tf.Tensor[]) => tf.Scalar)[], players: readonly number[]): OracleField {
+export function playerField(
+  losses: readonly ((x: tf.Tensor[]) => tf.Scalar)[],
+  players: readonly number[],
+): OracleField {
   players.forEach((p, i) => {
     if (!Number.isInteger(p) || p < 0 || p >= losses.length) {
       throw new Error(`playerField: players[${i}] = ${p} has no loss (${losses.length} losses given)`);
@@ -128,7 +139,9 @@ export function playerField(losses: readonly ((x: tf.Tensor[]) => tf.Scalar)[], 
         const own = players.flatMap((q, i) => (q === p ? [i] : []));
         if (own.length === 0) return;
         // Fresh sources (clones), as in zeroSumField.
-        const g = tf.grads((...b: tf.Tensor[]) => loss(x.map((xi, i) => (own.includes(i) ? b[own.indexOf(i)] : xi))))(own.map((i) => tf.clone(x[i])));
+        const g = tf.grads((...b: tf.Tensor[]) => loss(x.map((xi, i) => (own.includes(i) ? b[own.indexOf(i)] : xi))))(
+          own.map((i) => tf.clone(x[i])),
+        );
         own.forEach((i, k) => (out[i] = g[k]));
       });
       return out;
@@ -168,7 +181,8 @@ export function oracleStepper<H extends string, S extends string>(
   field: OracleField,
   opts: OracleStepperOptions<H> = {},
 ): OracleStepper {
-  if (rule?.kind !== "oracle") throw new Error(`oracleStepper: expected an OracleRule, got ${String(rule?.kind ?? rule)}`);
+  if (rule?.kind !== "oracle")
+    throw new Error(`oracleStepper: expected an OracleRule, got ${String(rule?.kind ?? rule)}`);
   const fullHyper = oracleHyperWithDefaults(rule, opts.hyper);
   const rng = new Rng(opts.seed ?? 0);
   // The shape of the current step's blocks, or undefined when they differ (noise is then ambiguous).
@@ -196,11 +210,15 @@ export function oracleStepper<H extends string, S extends string>(
         const checkedField = (z: readonly tf.Tensor[]) => {
           const f = field(z.slice());
           if (!Array.isArray(f) || f.length !== z.length) {
-            throw new Error(`${rule.name}: the field returned ${Array.isArray(f) ? f.length : String(f)} blocks for ${z.length}`);
+            throw new Error(
+              `${rule.name}: the field returned ${Array.isArray(f) ? f.length : String(f)} blocks for ${z.length}`,
+            );
           }
           f.forEach((fi, i) => {
             if (!tf.util.arraysEqual(fi.shape, z[i].shape)) {
-              throw new Error(`${rule.name}: field block ${i} has shape [${fi.shape}] but the iterate block has [${z[i].shape}]`);
+              throw new Error(
+                `${rule.name}: field block ${i} has shape [${fi.shape}] but the iterate block has [${z[i].shape}]`,
+              );
             }
           });
           return f;
@@ -232,7 +250,8 @@ export function runOracle<H extends string, S extends string>(
   steps: number,
   opts: OracleStepperOptions<H> & { onStep?: (t: number, x: readonly tf.Tensor[]) => void } = {},
 ): tf.Tensor[] {
-  if (!Number.isInteger(steps) || steps < 0) throw new Error(`runOracle: steps must be a non-negative integer, got ${steps}`);
+  if (!Number.isInteger(steps) || steps < 0)
+    throw new Error(`runOracle: steps must be a non-negative integer, got ${steps}`);
   const { onStep, ...stepperOpts } = opts;
   const stepper = oracleStepper(rule, field, stepperOpts);
   let state = stepper.init(x0);

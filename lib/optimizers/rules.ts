@@ -96,7 +96,13 @@ export function traceRule(options: TraceOptions = {}): ElementwiseRule<"momentum
 
 /** u = sign(g) (signSGD; Bernstein et al., 2018). sign(0) = 0. */
 export function scaleBySignRule(): ElementwiseRule<never, never> {
-  return { kind: "elementwise", name: "scaleBySign", defaults: {}, state: [], step: (o, g) => ({ update: o.sign(g), state: {} }) };
+  return {
+    kind: "elementwise",
+    name: "scaleBySign",
+    defaults: {},
+    state: [],
+    step: (o, g) => ({ update: o.sign(g), state: {} }),
+  };
 }
 
 /** u = clip(g, −c, c): per-coordinate gradient clipping (optax `clip`). */
@@ -161,7 +167,8 @@ export function scaleByRmsRule(options: RmsOptions = {}): ElementwiseRule<"decay
     init: { v: initialScale },
     step(o, g, _p, s, h) {
       const v = ema(o, s.v, o.square(g), h.decay);
-      if (!centered) return { update: normalize(o, g, v, h.eps, placement), state: { v } as Record<"v" | "m", typeof v> };
+      if (!centered)
+        return { update: normalize(o, g, v, h.eps, placement), state: { v } as Record<"v" | "m", typeof v> };
       const m = ema(o, s.m, g, h.decay);
       return { update: normalize(o, g, o.sub(v, o.square(m)), h.eps, placement), state: { v, m } };
     },
@@ -197,18 +204,31 @@ export interface AdamOptions {
  */
 export function scaleByAdamRule(options: AdamOptions = {}): ElementwiseRule<"b1" | "b2" | "eps", "m" | "v" | "vMax"> {
   checkOptions("scaleByAdamRule", options, ["epsPlacement", "biasCorrection", "amsgrad", "amsgradMax"]);
-  const { epsPlacement: placement = "outside", biasCorrection = true, amsgrad = false, amsgradMax = "beforeCorrection" } = options;
+  const {
+    epsPlacement: placement = "outside",
+    biasCorrection = true,
+    amsgrad = false,
+    amsgradMax = "beforeCorrection",
+  } = options;
   if (!["outside", "inside", "uncorrected"].includes(placement)) {
-    throw new Error(`scaleByAdamRule: option epsPlacement must be "outside", "inside" or "uncorrected", got ${String(placement)}`);
+    throw new Error(
+      `scaleByAdamRule: option epsPlacement must be "outside", "inside" or "uncorrected", got ${String(placement)}`,
+    );
   }
   if (!["beforeCorrection", "afterCorrection"].includes(amsgradMax)) {
-    throw new Error(`scaleByAdamRule: option amsgradMax must be "beforeCorrection" or "afterCorrection", got ${String(amsgradMax)}`);
+    throw new Error(
+      `scaleByAdamRule: option amsgradMax must be "beforeCorrection" or "afterCorrection", got ${String(amsgradMax)}`,
+    );
   }
   if (placement === "uncorrected" && !biasCorrection) {
-    throw new Error(`scaleByAdamRule: epsPlacement "uncorrected" is a bias-corrected form; it needs biasCorrection: true`);
+    throw new Error(
+      `scaleByAdamRule: epsPlacement "uncorrected" is a bias-corrected form; it needs biasCorrection: true`,
+    );
   }
   if (placement === "uncorrected" && amsgrad && amsgradMax === "afterCorrection") {
-    throw new Error(`scaleByAdamRule: epsPlacement "uncorrected" divides by the raw v; use amsgradMax "beforeCorrection" with it`);
+    throw new Error(
+      `scaleByAdamRule: epsPlacement "uncorrected" divides by the raw v; use amsgradMax "beforeCorrection" with it`,
+    );
   }
   type S = "m" | "v" | "vMax";
   return {
@@ -261,7 +281,9 @@ export function scaleByBeliefRule(): ElementwiseRule<"b1" | "b2" | "eps", "m" | 
  * diffGrad's direction (Dubey et al., 2019): Adam's m̂/(√v̂ + ε) scaled by the friction coefficient
  * ξ_t = sigmoid(|g_{t−1} − g_t|) (g₀ = 0). Variant options are Adam's (`eps`, `biasCorrection`).
  */
-export function scaleByDiffGradRule(options: Pick<AdamOptions, "epsPlacement" | "biasCorrection"> = {}): ElementwiseRule<"b1" | "b2" | "eps", "m" | "v" | "gPrev"> {
+export function scaleByDiffGradRule(
+  options: Pick<AdamOptions, "epsPlacement" | "biasCorrection"> = {},
+): ElementwiseRule<"b1" | "b2" | "eps", "m" | "v" | "gPrev"> {
   checkOptions("scaleByDiffGradRule", options, ["epsPlacement", "biasCorrection"]);
   const adam = scaleByAdamRule(options);
   return {
@@ -281,7 +303,9 @@ export function scaleByDiffGradRule(options: Pick<AdamOptions, "epsPlacement" | 
  * Grams' direction (Cao, Li & Song, 2024, Algorithm 1): the magnitude of Adam's update with the sign
  * of the current gradient, u = sign(g_t) ⊙ |m̂_t/(√v̂_t + ε)|.
  */
-export function scaleByGramsRule(options: Pick<AdamOptions, "epsPlacement" | "biasCorrection"> = {}): ElementwiseRule<"b1" | "b2" | "eps", "m" | "v"> {
+export function scaleByGramsRule(
+  options: Pick<AdamOptions, "epsPlacement" | "biasCorrection"> = {},
+): ElementwiseRule<"b1" | "b2" | "eps", "m" | "v"> {
   checkOptions("scaleByGramsRule", options, ["epsPlacement", "biasCorrection"]);
   const adam = scaleByAdamRule(options);
   return {
@@ -342,10 +366,13 @@ export interface NadamOptions {
  * u = m̄/(√v̂_t + ε). With the constant form μ_t = β₁ this is optax's
  * m̄ = β₁m_t/(1 − β₁^{t+1}) + (1 − β₁)g/(1 − β₁ᵗ).
  */
-export function scaleByNadamRule(options: NadamOptions = {}): ElementwiseRule<"b1" | "b2" | "eps" | "momentumDecay", "m" | "v" | "muProd"> {
+export function scaleByNadamRule(
+  options: NadamOptions = {},
+): ElementwiseRule<"b1" | "b2" | "eps" | "momentumDecay", "m" | "v" | "muProd"> {
   checkOptions("scaleByNadamRule", options, ["form"]);
   const { form = "dozat" } = options;
-  if (form !== "dozat" && form !== "constant") throw new Error(`scaleByNadamRule: option form must be "dozat" or "constant", got ${String(form)}`);
+  if (form !== "dozat" && form !== "constant")
+    throw new Error(`scaleByNadamRule: option form must be "dozat" or "constant", got ${String(form)}`);
   const defaults: Record<string, number> = { b1: 0.9, b2: 0.999, eps: 1e-8 };
   if (form === "dozat") defaults.momentumDecay = 0.004;
   return {
@@ -360,10 +387,14 @@ export function scaleByNadamRule(options: NadamOptions = {}): ElementwiseRule<"b
       const vHat = debias(o, v, h.b2, t);
       if (form === "constant") {
         const mBar = o.add(debias(o, o.mul(h.b1, m), h.b1, o.add(t, 1)), debias(o, o.mul(o.sub(1, h.b1), g), h.b1, t));
-        return { update: normalize(o, mBar, vHat, h.eps, "outside"), state: { m, v } as Record<"m" | "v" | "muProd", typeof m> };
+        return {
+          update: normalize(o, mBar, vHat, h.eps, "outside"),
+          state: { m, v } as Record<"m" | "v" | "muProd", typeof m>,
+        };
       }
       const mu = (k: Val<typeof m>) => o.mul(h.b1, o.sub(1, o.mul(0.5, o.pow(0.96, o.mul(k, h.momentumDecay)))));
-      const muT = mu(t), muNext = mu(o.add(t, 1));
+      const muT = mu(t),
+        muNext = mu(o.add(t, 1));
       const muProd = o.mul(s.muProd, muT);
       const mBar = o.add(
         o.div(o.mul(muNext, m), o.sub(1, o.mul(muProd, muNext))),
@@ -404,7 +435,9 @@ export interface AdanOptions {
  * n_t = β₃n + (1−β₃)(g + β₂Δ)², u = (m̂ + β₂d̂)/(√n̂ + ε), θ ← (θ − η·u)/(1 + λη).
  * Includes the learning rate and weight decay (the proximal step is not additive).
  */
-export function adanRule(options: AdanOptions = {}): ElementwiseRule<"lr" | "b1" | "b2" | "b3" | "eps" | "weightDecay", "m" | "d" | "n" | "gPrev"> {
+export function adanRule(
+  options: AdanOptions = {},
+): ElementwiseRule<"lr" | "b1" | "b2" | "b3" | "eps" | "weightDecay", "m" | "d" | "n" | "gPrev"> {
   checkOptions("adanRule", options, ["weightDecayMode", "biasCorrection"]);
   const { weightDecayMode: weightDecay = "proximal", biasCorrection = true } = options;
   if (weightDecay !== "proximal" && weightDecay !== "decoupled") {

@@ -121,15 +121,25 @@ export function oneCycleSchedule(opts: {
   finalDivFactor?: number;
   anneal?: "cos" | "linear";
 }): Schedule {
-  checkOptions("oneCycleSchedule", opts, ["maxValue", "totalSteps", "pctStart", "divFactor", "finalDivFactor", "anneal"]);
+  checkOptions("oneCycleSchedule", opts, [
+    "maxValue",
+    "totalSteps",
+    "pctStart",
+    "divFactor",
+    "finalDivFactor",
+    "anneal",
+  ]);
   const { maxValue, totalSteps, pctStart = 0.3, divFactor = 25, finalDivFactor = 1e4, anneal = "cos" } = opts;
   finite("oneCycleSchedule", "maxValue", maxValue);
   positiveInt("oneCycleSchedule", "totalSteps", totalSteps);
-  if (!(pctStart > 0 && pctStart < 1)) throw new Error(`oneCycleSchedule: pctStart must lie in (0, 1), got ${pctStart}`);
+  if (!(pctStart > 0 && pctStart < 1))
+    throw new Error(`oneCycleSchedule: pctStart must lie in (0, 1), got ${pctStart}`);
   finite("oneCycleSchedule", "divFactor", divFactor, Number.MIN_VALUE);
   finite("oneCycleSchedule", "finalDivFactor", finalDivFactor, Number.MIN_VALUE);
-  if (anneal !== "cos" && anneal !== "linear") throw new Error(`oneCycleSchedule: anneal must be "cos" or "linear", got ${String(anneal)}`);
-  const start = maxValue / divFactor, end = start / finalDivFactor;
+  if (anneal !== "cos" && anneal !== "linear")
+    throw new Error(`oneCycleSchedule: anneal must be "cos" or "linear", got ${String(anneal)}`);
+  const start = maxValue / divFactor,
+    end = start / finalDivFactor;
   const up = Math.max(pctStart * totalSteps - 1, 1); // PyTorch: phase ends at step pctStart·total − 1
   const down = Math.max(totalSteps - 1 - up, 1);
   const interp = (a: number, b: number, f: number) =>
@@ -154,7 +164,14 @@ export function warmupStableDecaySchedule(opts: {
   endValue?: number;
   decay?: "linear" | "cosine" | "1-sqrt";
 }): Schedule {
-  checkOptions("warmupStableDecaySchedule", opts, ["peak", "totalSteps", "warmupSteps", "decaySteps", "endValue", "decay"]);
+  checkOptions("warmupStableDecaySchedule", opts, [
+    "peak",
+    "totalSteps",
+    "warmupSteps",
+    "decaySteps",
+    "endValue",
+    "decay",
+  ]);
   const { peak, totalSteps, warmupSteps, decaySteps, endValue = 0, decay = "linear" } = opts;
   const o = "warmupStableDecaySchedule";
   finite(o, "peak", peak);
@@ -165,7 +182,8 @@ export function warmupStableDecaySchedule(opts: {
   if (warmupSteps + decaySteps > totalSteps) {
     throw new Error(`${o}: warmupSteps + decaySteps (${warmupSteps + decaySteps}) exceed totalSteps (${totalSteps})`);
   }
-  if (!["linear", "cosine", "1-sqrt"].includes(decay)) throw new Error(`${o}: decay must be "linear", "cosine" or "1-sqrt", got ${String(decay)}`);
+  if (!["linear", "cosine", "1-sqrt"].includes(decay))
+    throw new Error(`${o}: decay must be "linear", "cosine" or "1-sqrt", got ${String(decay)}`);
   const decayStart = totalSteps - decaySteps;
   return (t) => {
     if (t < warmupSteps) return (peak * Math.max(t, 0)) / warmupSteps;

@@ -51,7 +51,8 @@ export interface LangevinOptions {
 export function langevinRule(opts: LangevinOptions = {}): ElementwiseRule<"lr" | "temperature", never> {
   checkOptions("langevinRule", opts, ["stepSize"]);
   const form = opts.stepSize ?? "ula";
-  if (form !== "ula" && form !== "wellingTeh") throw new Error(`langevinRule: unknown stepSize "${String(form)}" (use "ula" or "wellingTeh")`);
+  if (form !== "ula" && form !== "wellingTeh")
+    throw new Error(`langevinRule: unknown stepSize "${String(form)}" (use "ula" or "wellingTeh")`);
   const drift = scaleByLearningRateRule();
   return {
     kind: "elementwise",
@@ -70,7 +71,9 @@ export function langevinRule(opts: LangevinOptions = {}): ElementwiseRule<"lr" |
  * Langevin dynamics as a `GradientTransformation` (see `langevinRule`). The noise is drawn from
  * `seed` (required), one standard normal per coordinate per step, leaves in `leaves` order.
  */
-export function langevin(opts: { lr?: Hyper; temperature?: Hyper; seed: number } & LangevinOptions): GradientTransformation<RuleState> {
+export function langevin(
+  opts: { lr?: Hyper; temperature?: Hyper; seed: number } & LangevinOptions,
+): GradientTransformation<RuleState> {
   checkOptions("langevin", opts, ["lr", "temperature", "seed", "stepSize"]);
   if (opts.seed === undefined) throw new Error("langevin: needs a seed for its noise ({ seed })");
   const { seed, stepSize, ...hyper } = opts;
@@ -127,13 +130,17 @@ export function zerothOrderGradient(
   const { mu = 1e-3, samples = 1, difference = "twoSided", directions = "gaussian", mask = "random" } = opts;
   if (!(rng instanceof Rng)) throw new Error(`${name}: needs an Rng (lib/rng.ts) for its directions`);
   if (!(mu > 0) || !Number.isFinite(mu)) throw new Error(`${name}: mu must be finite and > 0, got ${mu}`);
-  if (!Number.isInteger(samples) || samples < 1) throw new Error(`${name}: samples must be a positive integer, got ${samples}`);
-  if (difference !== "twoSided" && difference !== "forward") throw new Error(`${name}: unknown difference "${String(difference)}"`);
-  if (directions !== "gaussian" && directions !== "sphere") throw new Error(`${name}: unknown directions "${String(directions)}"`);
+  if (!Number.isInteger(samples) || samples < 1)
+    throw new Error(`${name}: samples must be a positive integer, got ${samples}`);
+  if (difference !== "twoSided" && difference !== "forward")
+    throw new Error(`${name}: unknown difference "${String(difference)}"`);
+  if (directions !== "gaussian" && directions !== "sphere")
+    throw new Error(`${name}: unknown directions "${String(directions)}"`);
   if (mask !== "random" && mask !== "smallestMagnitude") throw new Error(`${name}: unknown mask "${String(mask)}"`);
   const d = flatten(params).reduce((n, l) => n + l.size, 0);
   const s = opts.sparsity ?? d;
-  if (!Number.isInteger(s) || s < 1 || s > d) throw new Error(`${name}: sparsity must be an integer in [1, ${d}], got ${s}`);
+  if (!Number.isInteger(s) || s < 1 || s > d)
+    throw new Error(`${name}: sparsity must be an integer in [1, ${d}], got ${s}`);
 
   return tf.tidy(() => {
     const x = ravel(params);
@@ -154,7 +161,10 @@ export function zerothOrderGradient(
         u = tf.scatterND(support.reshape([s, 1]), tf.tensor1d(directionDraw(rng, s, directions)), [d]);
       }
       const plus = f(tf.add(x, tf.mul(mu, u)));
-      const slope = difference === "twoSided" ? tf.div(tf.sub(plus, f(tf.sub(x, tf.mul(mu, u)))), 2 * mu) : tf.div(tf.sub(plus, f0!), mu);
+      const slope =
+        difference === "twoSided"
+          ? tf.div(tf.sub(plus, f(tf.sub(x, tf.mul(mu, u)))), 2 * mu)
+          : tf.div(tf.sub(plus, f0!), mu);
       sum = tf.add(sum, tf.mul(slope, u));
     }
     return unravel(params, tf.div(sum, samples));
@@ -188,7 +198,10 @@ export function perExampleGradients(
   const ls = flatten(params);
   return tf.tidy(() => {
     const per = examples.map((e) => tf.grads((...xs: tf.Tensor[]) => loss(unflatten(params, xs), e))(ls));
-    return unflatten(params, ls.map((_, j) => tf.stack(per.map((g) => g[j]))));
+    return unflatten(
+      params,
+      ls.map((_, j) => tf.stack(per.map((g) => g[j]))),
+    );
   }) as Tree;
 }
 
@@ -202,13 +215,17 @@ export type DpClipping = "flat" | "perLayer";
  */
 export function clipPerExample(perExample: Tree, clipNorm: number, clipping: DpClipping = "flat"): Tree {
   const name = "clipPerExample";
-  if (!(clipNorm > 0) || !Number.isFinite(clipNorm)) throw new Error(`${name}: clipNorm must be finite and > 0, got ${clipNorm}`);
-  if (clipping !== "flat" && clipping !== "perLayer") throw new Error(`${name}: unknown clipping "${String(clipping)}" (use "flat" or "perLayer")`);
+  if (!(clipNorm > 0) || !Number.isFinite(clipNorm))
+    throw new Error(`${name}: clipNorm must be finite and > 0, got ${clipNorm}`);
+  if (clipping !== "flat" && clipping !== "perLayer")
+    throw new Error(`${name}: unknown clipping "${String(clipping)}" (use "flat" or "perLayer")`);
   const ls = leaves(perExample);
   const B = ls[0].leaf.shape[0];
   ls.forEach(({ path, leaf }) => {
     if (leaf.rank === 0 || leaf.shape[0] !== B) {
-      throw new Error(`${name}: leaf ${path} has shape [${leaf.shape}]; every leaf needs the leading examples axis of length ${B}`);
+      throw new Error(
+        `${name}: leaf ${path} has shape [${leaf.shape}]; every leaf needs the leading examples axis of length ${B}`,
+      );
     }
   });
   // Per-example clipping is global-norm clipping with the examples axis as the runs axis.
@@ -218,7 +235,10 @@ export function clipPerExample(perExample: Tree, clipNorm: number, clipping: DpC
   };
   if (clipping === "flat") return clipAlongFirstAxis(perExample, clipNorm);
   const c = clipNorm / Math.sqrt(ls.length);
-  return unflatten(perExample, ls.map(({ leaf }) => clipAlongFirstAxis(leaf, c) as tf.Tensor));
+  return unflatten(
+    perExample,
+    ls.map(({ leaf }) => clipAlongFirstAxis(leaf, c) as tf.Tensor),
+  );
 }
 
 export interface DpOptions {
@@ -300,8 +320,13 @@ export interface SvrgState {
 export function svrgDirection(gradAtW: Tree, gradAtSnapshot: Tree, fullGradient: Tree): Tree {
   assertSameStructure(gradAtW, gradAtSnapshot, "svrgDirection: gradients");
   assertSameStructure(gradAtW, fullGradient, "svrgDirection: gradient and full gradient");
-  const a = flatten(gradAtW), b = flatten(gradAtSnapshot), c = flatten(fullGradient);
-  return unflatten(gradAtW, tf.tidy(() => a.map((ai, j) => tf.add(tf.sub(ai, b[j]), c[j]))));
+  const a = flatten(gradAtW),
+    b = flatten(gradAtSnapshot),
+    c = flatten(fullGradient);
+  return unflatten(
+    gradAtW,
+    tf.tidy(() => a.map((ai, j) => tf.add(tf.sub(ai, b[j]), c[j]))),
+  );
 }
 
 /**
@@ -316,7 +341,8 @@ export function svrg(gradI: (params: Tree, i: number) => Tree, opts: SvrgOptions
   checkOptions(name, opts, ["n", "epochLength", "seed"]);
   const { n, epochLength = 2 * n, seed = 0 } = opts;
   if (!Number.isInteger(n) || n < 1) throw new Error(`${name}: n must be a positive integer, got ${n}`);
-  if (!Number.isInteger(epochLength) || epochLength < 1) throw new Error(`${name}: epochLength must be a positive integer, got ${epochLength}`);
+  if (!Number.isInteger(epochLength) || epochLength < 1)
+    throw new Error(`${name}: epochLength must be a positive integer, got ${epochLength}`);
   if (!Number.isInteger(seed)) throw new Error(`${name}: seed must be an integer, got ${seed}`);
 
   const fullGradient = (w: Tree): Tree => {
@@ -334,7 +360,11 @@ export function svrg(gradI: (params: Tree, i: number) => Tree, opts: SvrgOptions
     acc.forEach((a) => a.dispose());
     return unflatten(w, mean);
   };
-  const snap = (w: Tree) => unflatten(w, flatten(w).map((l) => l.clone()));
+  const snap = (w: Tree) =>
+    unflatten(
+      w,
+      flatten(w).map((l) => l.clone()),
+    );
 
   return {
     name,
@@ -358,7 +388,8 @@ export function svrg(gradI: (params: Tree, i: number) => Tree, opts: SvrgOptions
       }
       const i = index ?? Math.floor(uniformFromState(st.key) * n);
       if (!Number.isInteger(i) || i < 0 || i >= n) throw new Error(`${name}: index ${i} is not in [0, ${n})`);
-      const gw = gradI(params, i), gs = gradI(st.snapshot, i);
+      const gw = gradI(params, i),
+        gs = gradI(st.snapshot, i);
       const grad = svrgDirection(gw, gs, st.fullGradient);
       disposeTree(gw);
       disposeTree(gs);
@@ -401,7 +432,8 @@ export function geometricSubgradient(opts: GeometricSubgradientOptions = {}): Gr
   const { lr = 1e-2, decay = 0.95, normalize = "none" } = opts;
   checkHypers(name, ["lr", "decay"], { lr, decay });
   if (!(decay > 0)) throw new Error(`${name}: decay must lie in (0, 1], got ${decay}`);
-  if (!["none", "global", "perRun"].includes(normalize)) throw new Error(`${name}: unknown normalize "${String(normalize)}"`);
+  if (!["none", "global", "perRun"].includes(normalize))
+    throw new Error(`${name}: unknown normalize "${String(normalize)}"`);
   const step = fromRule(scaleByLearningRateRule(), { lr: exponentialSchedule(lr, { rate: decay }) }, { name });
   if (normalize === "none") return step;
   const byRun = normalize === "perRun";

@@ -39,7 +39,8 @@ export class PerRun {
     /** The numbers, when known synchronously (then they are validated like plain numbers). */
     readonly numbers?: readonly number[],
   ) {
-    if (values.rank !== 1) throw new Error(`perRun: expected a 1-D tensor of per-run values, got shape [${values.shape}]`);
+    if (values.rank !== 1)
+      throw new Error(`perRun: expected a 1-D tensor of per-run values, got shape [${values.shape}]`);
   }
   get runs(): number {
     return this.values.shape[0];
@@ -124,7 +125,9 @@ export function checkHypers(owner: string, known: readonly string[], hyper: obje
     if (typeof v === "number") checkHyperNumber(owner, k, v);
     else if (v instanceof PerRun) v.numbers?.forEach((x, i) => checkHyperNumber(owner, k, x, ` (run ${i})`));
     else if (!(typeof v === "function" || v instanceof tf.Tensor)) {
-      throw new Error(`${owner}: hyperparameter ${k} must be a number, a schedule (step) => number, a tensor or perRun([...]); got ${typeof v}`);
+      throw new Error(
+        `${owner}: hyperparameter ${k} must be a number, a schedule (step) => number, a tensor or perRun([...]); got ${typeof v}`,
+      );
     }
   }
 }
@@ -222,7 +225,9 @@ export function treeTransform<S>(
     update(grads, state, params) {
       if (params !== undefined) assertSameStructure(grads, params, `${name}: gradients and parameters`);
       const inputs = tensorsIn([grads, state, params ?? null]);
-      const out = tf.tidy(() => step(grads, state, params) as unknown as tf.TensorContainer) as unknown as UpdateResult<S>;
+      const out = tf.tidy(
+        () => step(grads, state, params) as unknown as tf.TensorContainer,
+      ) as unknown as UpdateResult<S>;
       return freshen(out, inputs);
     },
   };
@@ -275,7 +280,10 @@ export function fromRule<H extends string, S extends string>(
       const slots: Record<string, Tree> = {};
       for (const s of rule.state) {
         const v = rule.init?.[s] ?? 0;
-        slots[s] = unflatten(params, ls.map((l) => tf.fill(l.shape, v, "float32")));
+        slots[s] = unflatten(
+          params,
+          ls.map((l) => tf.fill(l.shape, v, "float32")),
+        );
       }
       const state: RuleState = { count: 0, slots };
       if (options.seed !== undefined) {
@@ -293,7 +301,8 @@ export function fromRule<H extends string, S extends string>(
         throw new Error(`${name}: this rule reads the parameters; call update(grads, state, params)`);
       }
       if (params !== undefined) assertSameStructure(grads, params, `${name}: gradients and parameters`);
-      for (const s of rule.state) assertSameStructure(grads, state.slots[s] as Tree, `${name}: gradients and state slot "${s}"`);
+      for (const s of rule.state)
+        assertSameStructure(grads, state.slots[s] as Tree, `${name}: gradients and state slot "${s}"`);
       const pl = params === undefined ? undefined : flatten(params);
       const sl = rule.state.map((s) => flatten(state.slots[s] as Tree));
       const count = state.count;
@@ -381,8 +390,12 @@ export function chain(...transforms: GradientTransformation[]): GradientTransfor
 /** `params + updates`, leaf by leaf (new tensors; neither argument is disposed). */
 export function applyUpdates(params: Tree, updates: Tree): Tree {
   assertSameStructure(params, updates, "applyUpdates: parameters and updates");
-  const ps = flatten(params), us = flatten(updates);
-  return unflatten(params, tf.tidy(() => ps.map((p, i) => tf.add(p, us[i]))));
+  const ps = flatten(params),
+    us = flatten(updates);
+  return unflatten(
+    params,
+    tf.tidy(() => ps.map((p, i) => tf.add(p, us[i]))),
+  );
 }
 
 /** The hyperparameter names of a rule type (of each member, for a union of rules). */
@@ -394,13 +407,18 @@ export type HyperNames<R> = R extends { readonly defaults: infer D } ? Extract<k
  * are the names the engine sweeps); state slots that clash are renamed `<rule>.<slot>`. The chain
  * reads the parameters when any of its rules does.
  */
-export function chainRules<Rs extends ElementwiseRule[]>(name: string, ...rules: Rs): ElementwiseRule<HyperNames<Rs[number]>, string> {
+export function chainRules<Rs extends ElementwiseRule[]>(
+  name: string,
+  ...rules: Rs
+): ElementwiseRule<HyperNames<Rs[number]>, string> {
   if (rules.length === 0) throw new Error(`chainRules(${name}): needs at least one rule`);
   const defaults: Record<string, number> = {};
   for (const r of rules) {
     for (const [k, v] of Object.entries(r.defaults)) {
       if (k in defaults) {
-        throw new Error(`chainRules(${name}): hyperparameter "${k}" appears in more than one rule (${rules.map((x) => x.name).join(", ")})`);
+        throw new Error(
+          `chainRules(${name}): hyperparameter "${k}" appears in more than one rule (${rules.map((x) => x.name).join(", ")})`,
+        );
       }
       defaults[k] = v;
     }
@@ -431,7 +449,7 @@ export function chainRules<Rs extends ElementwiseRule[]>(name: string, ...rules:
     readsParams: rules.some((r) => r.readsParams),
     step(o, g, p, s, h, t, noise) {
       let u = g;
-      const next: Record<string, (typeof g)> = {};
+      const next: Record<string, typeof g> = {};
       rules.forEach((r, i) => {
         const m = slotMaps[i];
         const sub: Record<string, typeof g> = {};
@@ -469,7 +487,9 @@ export function squaredNorm(tree: Tree, perRunAxis = false): tf.Tensor {
   return tf.addN(
     ls.map(({ path, leaf }) => {
       if (leaf.rank === 0 || leaf.shape[0] !== runs) {
-        throw new Error(`perRun norm: leaf ${path} has shape [${leaf.shape}]; every leaf needs the leading runs axis of length ${runs}`);
+        throw new Error(
+          `perRun norm: leaf ${path} has shape [${leaf.shape}]; every leaf needs the leading runs axis of length ${runs}`,
+        );
       }
       return leaf.rank === 1 ? tf.square(leaf) : tf.sum(tf.square(leaf), leaf.shape.map((_, i) => i).slice(1));
     }),
@@ -481,7 +501,10 @@ export function squaredNorm(tree: Tree, perRunAxis = false): tf.Tensor {
  * (x_r ← c_r·x_r): the last step of global-norm clipping and of normalised steps. Call inside `tf.tidy`.
  */
 export function scaleTree(tree: Tree, factor: tf.Tensor): Tree {
-  return unflatten(tree, flatten(tree).map((leaf) => tf.mul(leaf, alongRuns(factor, leaf))));
+  return unflatten(
+    tree,
+    flatten(tree).map((leaf) => tf.mul(leaf, alongRuns(factor, leaf))),
+  );
 }
 
 /** Reshapes a per-run `[runs]` vector (or a scalar) so it broadcasts against `leaf` `[runs, …]`. */

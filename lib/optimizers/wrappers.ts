@@ -36,22 +36,35 @@ export interface LookaheadState {
  * φ ← φ + α(θ − φ) and the fast weights are reset to φ. The parameters seen by the caller are the
  * fast weights. Defaults: k = 5, α = 0.5.
  */
-export function lookahead(inner: GradientTransformation, options: LookaheadOptions = {}): GradientTransformation<LookaheadState> {
+export function lookahead(
+  inner: GradientTransformation,
+  options: LookaheadOptions = {},
+): GradientTransformation<LookaheadState> {
   const name = `lookahead(${inner.name})`;
   checkOptions("lookahead", options, ["syncPeriod", "alpha"]);
   const { syncPeriod = 5, alpha = 0.5 } = options;
-  if (!Number.isInteger(syncPeriod) || syncPeriod < 1) throw new Error(`lookahead: syncPeriod must be an integer ≥ 1, got ${syncPeriod}`);
+  if (!Number.isInteger(syncPeriod) || syncPeriod < 1)
+    throw new Error(`lookahead: syncPeriod must be an integer ≥ 1, got ${syncPeriod}`);
   checkHypers("lookahead", ["alpha"], { alpha });
   return treeTransform<LookaheadState>(
     name,
-    (params) => ({ count: 0, slow: unflatten(params, flatten(params).map((p) => p.clone())), inner: inner.init(params) }),
+    (params) => ({
+      count: 0,
+      slow: unflatten(
+        params,
+        flatten(params).map((p) => p.clone()),
+      ),
+      inner: inner.init(params),
+    }),
     (grads, state, params) => {
       if (params === undefined) throw new Error(`${name}: needs the parameters; call update(grads, state, params)`);
       const r = inner.update(grads, state.inner, params);
       const count = state.count + 1;
       if (count % syncPeriod !== 0) return { updates: r.updates, state: { count, slow: state.slow, inner: r.state } };
       const a = hyperAt("lookahead", "alpha", alpha, state.count);
-      const ps = flatten(params), us = flatten(r.updates), ss = flatten(state.slow);
+      const ps = flatten(params),
+        us = flatten(r.updates),
+        ss = flatten(state.slow);
       const slow = leaves(params).map(({ path, leaf }, i) => {
         const fast = tf.add(ps[i], us[i]);
         return tf.add(ss[i], tf.mul(hyperForLeaf("lookahead", "alpha", a, leaf, path), tf.sub(fast, ss[i])));
@@ -104,21 +117,39 @@ export function sam(inner: GradientTransformation, options: SamOptions = {}): Gr
         const r = hyperAt("sam", "rho", rho, state.count) as number;
         const ps = flatten(params);
         // ASAM scales by T = |θ|: direction T²g, normalised by ‖Tg‖.
-        const scaled = adaptive ? unflatten(grads, flatten(grads).map((g, i) => tf.mul(tf.abs(ps[i]), g))) : grads;
+        const scaled = adaptive
+          ? unflatten(
+              grads,
+              flatten(grads).map((g, i) => tf.mul(tf.abs(ps[i]), g)),
+            )
+          : grads;
         const inv = tf.div(r, tf.maximum(tf.sqrt(squaredNorm(scaled, byRun)), 1e-12));
         const eps = leaves(scaled).map(({ leaf }, i) =>
           tf.mul(adaptive ? tf.mul(tf.abs(ps[i]), leaf) : leaf, alongRuns(inv, leaf)),
         );
         return {
           updates: unflatten(grads, eps),
-          state: { phase: 1, count: state.count, origin: unflatten(params, ps.map((p) => p.clone())), inner: state.inner },
+          state: {
+            phase: 1,
+            count: state.count,
+            origin: unflatten(
+              params,
+              ps.map((p) => p.clone()),
+            ),
+            inner: state.inner,
+          },
         };
       }
       if (!state.origin) throw new Error(`${name}: state in phase 1 without the origin parameters`);
       const r = inner.update(grads, state.inner, state.origin);
-      const os = flatten(state.origin), us = flatten(r.updates), ps = flatten(params);
+      const os = flatten(state.origin),
+        us = flatten(r.updates),
+        ps = flatten(params);
       const updates = os.map((o, i) => tf.sub(tf.add(o, us[i]), ps[i]));
-      return { updates: unflatten(params, updates), state: { phase: 0, count: state.count + 1, origin: null, inner: r.state } };
+      return {
+        updates: unflatten(params, updates),
+        state: { phase: 0, count: state.count + 1, origin: null, inner: r.state },
+      };
     },
   );
 }

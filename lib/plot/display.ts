@@ -23,7 +23,10 @@ export function inKernel(): boolean {
 function kernelWriter(): Writer | undefined {
   const tslab = (globalThis as { __tslab__?: TslabGlobal }).__tslab__;
   if (!tslab) return undefined;
-  const cache = tslab.require.cache as Record<string, { exports?: { lastWriteDisplayData?: Writer | null } } | undefined>;
+  const cache = tslab.require.cache as Record<
+    string,
+    { exports?: { lastWriteDisplayData?: Writer | null } } | undefined
+  >;
   for (const [file, mod] of Object.entries(cache)) {
     if (/[\\/]tslab[\\/]dist[\\/]jupyter\.js$/.test(file) && typeof mod?.exports?.lastWriteDisplayData === "function") {
       return mod.exports.lastWriteDisplayData;

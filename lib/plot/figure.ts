@@ -16,8 +16,16 @@ export interface Figure {
 
 /** Plotly's default qualitative palette (D3 category10). */
 export const PALETTE = [
-  "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+  "#1f77b4",
+  "#ff7f0e",
+  "#2ca02c",
+  "#d62728",
+  "#9467bd",
+  "#8c564b",
+  "#e377c2",
+  "#7f7f7f",
+  "#bcbd22",
+  "#17becf",
 ];
 
 export interface AxisOptions {
@@ -84,15 +92,35 @@ export function lineChart(series: LineSeries[], opts: LineChartOptions = {}): Fi
     const x = s.x ? Array.from(s.x) : y.map((_, k) => k);
     if (x.length !== y.length) throw new Error(`series "${s.name}": x has ${x.length} points but y has ${y.length}`);
     const color = s.color ?? PALETTE[i % PALETTE.length];
-    return { type: "scatter", mode: s.mode ?? "lines", name: s.name, x: x.map(finiteOrNull), y: y.map(finiteOrNull), line: { color, dash: s.dash ?? "solid", width: 2 } };
+    return {
+      type: "scatter",
+      mode: s.mode ?? "lines",
+      name: s.name,
+      x: x.map(finiteOrNull),
+      y: y.map(finiteOrNull),
+      line: { color, dash: s.dash ?? "solid", width: 2 },
+    };
   });
   const layout = baseLayout(opts);
   if (opts.hlines?.length) {
     layout.shapes = opts.hlines.map((h) => ({
-      type: "line", xref: "paper", x0: 0, x1: 1, y0: opts.logY ? Math.log10(h.y) : h.y, y1: opts.logY ? Math.log10(h.y) : h.y, line: { color: h.color ?? "#444", dash: "dash", width: 1.5 },
+      type: "line",
+      xref: "paper",
+      x0: 0,
+      x1: 1,
+      y0: opts.logY ? Math.log10(h.y) : h.y,
+      y1: opts.logY ? Math.log10(h.y) : h.y,
+      line: { color: h.color ?? "#444", dash: "dash", width: 1.5 },
     }));
     layout.annotations = opts.hlines.map((h) => ({
-      xref: "paper", x: 1, xanchor: "right", y: opts.logY ? Math.log10(h.y) : h.y, yanchor: "bottom", text: h.name, showarrow: false, font: { size: 12 },
+      xref: "paper",
+      x: 1,
+      xanchor: "right",
+      y: opts.logY ? Math.log10(h.y) : h.y,
+      yanchor: "bottom",
+      text: h.name,
+      showarrow: false,
+      font: { size: 12 },
     }));
   }
   return { data, layout, config: { responsive: true } };
@@ -119,7 +147,8 @@ export interface LossCurveOptions extends AxisOptions {
 export function lossCurves(series: SeedSeries[], opts: LossCurveOptions = {}): Figure {
   if (!Array.isArray(series) || series.length === 0) throw new Error("lossCurves needs at least one series");
   const band = opts.band ?? "iqr";
-  if (!["iqr", "minmax", "none"].includes(band)) throw new Error(`lossCurves band must be "iqr", "minmax" or "none", got ${band}`);
+  if (!["iqr", "minmax", "none"].includes(band))
+    throw new Error(`lossCurves band must be "iqr", "minmax" or "none", got ${band}`);
   const data: Trace[] = [];
   series.forEach((s, i) => {
     if (!Array.isArray(s.runs) || s.runs.length === 0) throw new Error(`series "${s.name}" has no runs`);
@@ -138,10 +167,40 @@ export function lossCurves(series: SeedSeries[], opts: LossCurveOptions = {}): F
       const [qlo, qhi] = band === "iqr" ? [0.25, 0.75] : [0, 1];
       const lo = x.map((_, t) => finiteOrNull(quantile(col(t), qlo)));
       const hi = x.map((_, t) => finiteOrNull(quantile(col(t), qhi)));
-      data.push({ type: "scatter", mode: "lines", x, y: hi, line: { width: 0, color }, hoverinfo: "skip", showlegend: false, legendgroup: s.name, name: `${s.name} upper` });
-      data.push({ type: "scatter", mode: "lines", x, y: lo, line: { width: 0, color }, fill: "tonexty", fillcolor: rgba(color, 0.2), hoverinfo: "skip", showlegend: false, legendgroup: s.name, name: `${s.name} lower` });
+      data.push({
+        type: "scatter",
+        mode: "lines",
+        x,
+        y: hi,
+        line: { width: 0, color },
+        hoverinfo: "skip",
+        showlegend: false,
+        legendgroup: s.name,
+        name: `${s.name} upper`,
+      });
+      data.push({
+        type: "scatter",
+        mode: "lines",
+        x,
+        y: lo,
+        line: { width: 0, color },
+        fill: "tonexty",
+        fillcolor: rgba(color, 0.2),
+        hoverinfo: "skip",
+        showlegend: false,
+        legendgroup: s.name,
+        name: `${s.name} lower`,
+      });
     }
-    data.push({ type: "scatter", mode: "lines", x, y: med, name: runs.length > 1 ? `${s.name} (median of ${runs.length})` : s.name, line: { color, width: 2 }, legendgroup: s.name });
+    data.push({
+      type: "scatter",
+      mode: "lines",
+      x,
+      y: med,
+      name: runs.length > 1 ? `${s.name} (median of ${runs.length})` : s.name,
+      line: { color, width: 2 },
+      legendgroup: s.name,
+    });
   });
   const layout = baseLayout({ xTitle: "step", yTitle: "loss", logY: true, ...opts });
   return { data, layout, config: { responsive: true } };
@@ -155,7 +214,12 @@ export interface Grid {
 }
 
 /** Evaluates f on an n×n grid over [x0, x1] × [y0, y1] (rows indexed by y). */
-export function gridEval(f: (x: number, y: number) => number, xRange: [number, number], yRange: [number, number], n = 100): Grid {
+export function gridEval(
+  f: (x: number, y: number) => number,
+  xRange: [number, number],
+  yRange: [number, number],
+  n = 100,
+): Grid {
   if (!(Number.isInteger(n) && n >= 2)) throw new Error(`gridEval n must be an integer ≥ 2, got ${n}`);
   const lin = ([a, b]: [number, number]) => Array.from({ length: n }, (_, k) => a + ((b - a) * k) / (n - 1));
   const x = lin(xRange);
@@ -194,24 +258,73 @@ export function contourTrajectories(grid: Grid, trajectories: Trajectory[], opts
     const zmin = Math.min(...z.flat().filter(Number.isFinite));
     zz = z.map((r) => r.map((v) => (Number.isFinite(v) ? Math.log10(v - zmin + 1e-3) : null)));
   }
-  const data: Trace[] = [{
-    // Grey levels, so trajectories in the palette's colours stay visible everywhere.
-    type: "contour", x, y, z: zz, colorscale: [[0, "#ffffff"], [1, "#4d4d4d"]], ncontours: opts.ncontours ?? 30, showscale: true,
-    colorbar: { title: { text: opts.logZ ? "log₁₀ f" : "f" } }, contours: { coloring: "heatmap" }, line: { width: 0.5 }, hoverinfo: "skip", name: "landscape",
-  }];
+  const data: Trace[] = [
+    {
+      // Grey levels, so trajectories in the palette's colours stay visible everywhere.
+      type: "contour",
+      x,
+      y,
+      z: zz,
+      colorscale: [
+        [0, "#ffffff"],
+        [1, "#4d4d4d"],
+      ],
+      ncontours: opts.ncontours ?? 30,
+      showscale: true,
+      colorbar: { title: { text: opts.logZ ? "log₁₀ f" : "f" } },
+      contours: { coloring: "heatmap" },
+      line: { width: 0.5 },
+      hoverinfo: "skip",
+      name: "landscape",
+    },
+  ];
   trajectories.forEach((t, i) => {
     const tx = Array.from(t.x);
     const ty = Array.from(t.y);
     checkArray(`trajectory "${t.name}" x`, tx);
-    if (tx.length !== ty.length) throw new Error(`trajectory "${t.name}": x has ${tx.length} points but y has ${ty.length}`);
+    if (tx.length !== ty.length)
+      throw new Error(`trajectory "${t.name}": x has ${tx.length} points but y has ${ty.length}`);
     const color = t.color ?? PALETTE[i % PALETTE.length];
-    data.push({ type: "scatter", mode: "lines", name: t.name, x: tx.map(finiteOrNull), y: ty.map(finiteOrNull), line: { color, width: 2 }, legendgroup: t.name });
-    data.push({ type: "scatter", mode: "markers", x: [tx[0]], y: [ty[0]], marker: { color, symbol: "circle-open", size: 10, line: { width: 2 } }, showlegend: false, legendgroup: t.name, name: `${t.name} start` });
+    data.push({
+      type: "scatter",
+      mode: "lines",
+      name: t.name,
+      x: tx.map(finiteOrNull),
+      y: ty.map(finiteOrNull),
+      line: { color, width: 2 },
+      legendgroup: t.name,
+    });
+    data.push({
+      type: "scatter",
+      mode: "markers",
+      x: [tx[0]],
+      y: [ty[0]],
+      marker: { color, symbol: "circle-open", size: 10, line: { width: 2 } },
+      showlegend: false,
+      legendgroup: t.name,
+      name: `${t.name} start`,
+    });
     const last = tx.length - 1;
-    data.push({ type: "scatter", mode: "markers", x: [finiteOrNull(tx[last])], y: [finiteOrNull(ty[last])], marker: { color, symbol: "x", size: 10 }, showlegend: false, legendgroup: t.name, name: `${t.name} end` });
+    data.push({
+      type: "scatter",
+      mode: "markers",
+      x: [finiteOrNull(tx[last])],
+      y: [finiteOrNull(ty[last])],
+      marker: { color, symbol: "x", size: 10 },
+      showlegend: false,
+      legendgroup: t.name,
+      name: `${t.name} end`,
+    });
   });
   if (opts.minimum) {
-    data.push({ type: "scatter", mode: "markers", name: "minimum", x: [opts.minimum[0]], y: [opts.minimum[1]], marker: { color: "#d62728", symbol: "star", size: 14 } });
+    data.push({
+      type: "scatter",
+      mode: "markers",
+      name: "minimum",
+      x: [opts.minimum[0]],
+      y: [opts.minimum[1]],
+      marker: { color: "#d62728", symbol: "star", size: 14 },
+    });
   }
   const layout = baseLayout({ xTitle: "x", yTitle: "y", height: 480, ...opts });
   (layout.xaxis as Layout).range = [x[0], x[x.length - 1]];
@@ -227,7 +340,8 @@ export interface HeatmapOptions extends AxisOptions {
   annotate?: boolean;
 }
 
-const label = (v: number) => (Math.abs(v) >= 1e-2 && Math.abs(v) < 1e4) || v === 0 ? String(+v.toPrecision(3)) : v.toExponential(1);
+const label = (v: number) =>
+  (Math.abs(v) >= 1e-2 && Math.abs(v) < 1e4) || v === 0 ? String(+v.toPrecision(3)) : v.toExponential(1);
 
 /**
  * Heatmap over a hyperparameter grid: z[i][j] is the result for (x[j], y[i]), e.g. final loss for
@@ -241,14 +355,23 @@ export function heatmap(grid: { x: number[]; y: number[]; z: number[][] }, opts:
   if (!Array.isArray(z) || z.length !== y.length || z.some((r) => r.length !== x.length)) {
     throw new Error(`heatmap z must be ${y.length} rows (y) × ${x.length} columns (x)`);
   }
-  const zz = z.map((r) => r.map((v) => (Number.isFinite(v) && (!opts.logZ || v > 0) ? (opts.logZ ? Math.log10(v) : v) : null)));
+  const zz = z.map((r) =>
+    r.map((v) => (Number.isFinite(v) && (!opts.logZ || v > 0) ? (opts.logZ ? Math.log10(v) : v) : null)),
+  );
   const text = z.map((r) => r.map((v) => (Number.isFinite(v) ? label(v) : "div")));
-  const data: Trace[] = [{
-    type: "heatmap", x: x.map(label), y: y.map(label), z: zz, text, colorscale: "Viridis",
-    colorbar: { title: { text: opts.logZ ? `log₁₀ ${opts.zTitle ?? "z"}` : opts.zTitle ?? "" } },
-    hovertemplate: "x=%{x}<br>y=%{y}<br>%{text}<extra></extra>",
-    texttemplate: opts.annotate ? "%{text}" : undefined,
-  }];
+  const data: Trace[] = [
+    {
+      type: "heatmap",
+      x: x.map(label),
+      y: y.map(label),
+      z: zz,
+      text,
+      colorscale: "Viridis",
+      colorbar: { title: { text: opts.logZ ? `log₁₀ ${opts.zTitle ?? "z"}` : (opts.zTitle ?? "") } },
+      hovertemplate: "x=%{x}<br>y=%{y}<br>%{text}<extra></extra>",
+      texttemplate: opts.annotate ? "%{text}" : undefined,
+    },
+  ];
   const layout = baseLayout(opts);
   // Categorical axes of long grids carry rotated tick labels: let Plotly grow the margins to fit them.
   Object.assign(layout.xaxis as Layout, { type: "category", automargin: true });
@@ -281,7 +404,10 @@ export function histogram(series: { name: string; values: ArrayLike<number> }[],
   if (all.length === 0) throw new Error("histogram: no finite values");
   let lo = Math.min(...all);
   let hi = Math.max(...all);
-  if (hi === lo) { lo -= 0.5; hi += 0.5; }
+  if (hi === lo) {
+    lo -= 0.5;
+    hi += 0.5;
+  }
   const w = (hi - lo) / bins;
   const centers = Array.from({ length: bins }, (_, k) => lo + (k + 0.5) * w);
   const data: Trace[] = series.map((s, i) => {
@@ -289,21 +415,48 @@ export function histogram(series: { name: string; values: ArrayLike<number> }[],
     const v = Array.from(s.values).filter(Number.isFinite);
     for (const e of v) counts[Math.min(bins - 1, Math.floor((e - lo) / w))]++;
     const y = opts.density ? counts.map((c) => c / (v.length * w)) : counts;
-    return { type: "bar", name: s.name, x: centers, y, width: w, marker: { color: PALETTE[i % PALETTE.length], opacity: series.length > 1 ? 0.6 : 0.9 } };
+    return {
+      type: "bar",
+      name: s.name,
+      x: centers,
+      y,
+      width: w,
+      marker: { color: PALETTE[i % PALETTE.length], opacity: series.length > 1 ? 0.6 : 0.9 },
+    };
   });
   const layout = baseLayout({ yTitle: opts.density ? "density" : "count", ...opts });
   layout.barmode = "overlay";
   layout.bargap = 0;
   if (opts.vlines?.length) {
-    layout.shapes = opts.vlines.map((l) => ({ type: "line", yref: "paper", y0: 0, y1: 1, x0: opts.logX ? Math.log10(l.x) : l.x, x1: opts.logX ? Math.log10(l.x) : l.x, line: { color: l.color ?? "#d62728", dash: "dash" } }));
-    layout.annotations = opts.vlines.map((l) => ({ yref: "paper", y: 1, yanchor: "bottom", x: opts.logX ? Math.log10(l.x) : l.x, text: l.name, showarrow: false }));
+    layout.shapes = opts.vlines.map((l) => ({
+      type: "line",
+      yref: "paper",
+      y0: 0,
+      y1: 1,
+      x0: opts.logX ? Math.log10(l.x) : l.x,
+      x1: opts.logX ? Math.log10(l.x) : l.x,
+      line: { color: l.color ?? "#d62728", dash: "dash" },
+    }));
+    layout.annotations = opts.vlines.map((l) => ({
+      yref: "paper",
+      y: 1,
+      yanchor: "bottom",
+      x: opts.logX ? Math.log10(l.x) : l.x,
+      text: l.name,
+      showarrow: false,
+    }));
   }
   return { data, layout, config: { responsive: true } };
 }
 
 /** Eigenvalue spectrum (e.g. of a Hessian) as a histogram; log-count axis by default to show the bulk and the outliers. */
 export function spectrum(eigenvalues: ArrayLike<number>, opts: HistogramOptions & { name?: string } = {}): Figure {
-  return histogram([{ name: opts.name ?? "eigenvalues", values: eigenvalues }], { xTitle: "eigenvalue", logY: true, bins: 60, ...opts });
+  return histogram([{ name: opts.name ?? "eigenvalues", values: eigenvalues }], {
+    xTitle: "eigenvalue",
+    logY: true,
+    bins: 60,
+    ...opts,
+  });
 }
 
 /**
@@ -317,5 +470,8 @@ export function eigenTraces(
   opts: LineChartOptions = {},
 ): Figure {
   const x = Array.from(steps);
-  return lineChart(series.map((s) => ({ name: s.name, x, y: s.values })), { xTitle: "step", yTitle: "eigenvalue", ...opts });
+  return lineChart(
+    series.map((s) => ({ name: s.name, x, y: s.values })),
+    { xTitle: "step", yTitle: "eigenvalue", ...opts },
+  );
 }

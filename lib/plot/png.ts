@@ -9,7 +9,12 @@
 import fs from "node:fs";
 import { createRequire } from "node:module";
 
-const CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome", "/usr/bin/google-chrome-stable"];
+const CANDIDATES = [
+  "/usr/bin/chromium",
+  "/usr/bin/chromium-browser",
+  "/usr/bin/google-chrome",
+  "/usr/bin/google-chrome-stable",
+];
 
 /**
  * The Chromium executable used for PNGs: `OPTBOOK_CHROMIUM` if set (set it to "0" to disable PNGs),
@@ -27,8 +32,12 @@ export function chromiumPath(): string | undefined {
 
 /** Flags for a headless Chromium on a server (no sandbox when running as root, no GPU, no network services). */
 export const CHROMIUM_ARGS = [
-  "--headless", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-  "--disable-sync", "--disable-dev-shm-usage",
+  "--headless",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--disable-dev-shm-usage",
   ...(typeof process.getuid === "function" && process.getuid() === 0 ? ["--no-sandbox"] : []),
 ];
 
@@ -89,7 +98,9 @@ export async function renderPng(
   } catch (e) {
     session = undefined;
     if (playwrightMissing) return undefined;
-    throw new Error(`could not start headless Chromium at ${exe} for figure PNGs: ${(e as Error).message}`);
+    throw new Error(`could not start headless Chromium at ${exe} for figure PNGs: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
   try {
     const layout = (figure.layout ?? {}) as { width?: number; height?: number };
@@ -98,8 +109,10 @@ export async function renderPng(
     const url = await s.page.evaluate(
       async (a: { fig: { data: unknown[]; layout?: object }; width: number; height: number; scale: number }) => {
         const P = (globalThis as unknown as { Plotly: { toImage(f: object, o: object): Promise<string> } }).Plotly;
-        return P.toImage({ data: a.fig.data, layout: { ...(a.fig.layout ?? {}), width: a.width, height: a.height } },
-          { format: "png", width: a.width, height: a.height, scale: a.scale });
+        return P.toImage(
+          { data: a.fig.data, layout: { ...(a.fig.layout ?? {}), width: a.width, height: a.height } },
+          { format: "png", width: a.width, height: a.height, scale: a.scale },
+        );
       },
       { fig: figure, width, height, scale: opts.scale ?? 1 },
     );

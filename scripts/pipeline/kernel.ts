@@ -23,8 +23,18 @@ export interface Message {
 /** nbformat 4 output. */
 export type Output =
   | { output_type: "stream"; name: "stdout" | "stderr"; text: string }
-  | { output_type: "display_data"; data: Record<string, unknown>; metadata: Record<string, unknown>; transient?: unknown }
-  | { output_type: "execute_result"; data: Record<string, unknown>; metadata: Record<string, unknown>; execution_count: number | null }
+  | {
+      output_type: "display_data";
+      data: Record<string, unknown>;
+      metadata: Record<string, unknown>;
+      transient?: unknown;
+    }
+  | {
+      output_type: "execute_result";
+      data: Record<string, unknown>;
+      metadata: Record<string, unknown>;
+      execution_count: number | null;
+    }
   | { output_type: "error"; ename: string; evalue: string; traceback: string[] };
 
 export interface ExecuteResult {
@@ -47,11 +57,15 @@ export interface KernelOptions {
 
 async function freePorts(n: number): Promise<number[]> {
   const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<net.Server>((resolve, reject) => {
-      const s = net.createServer();
-      s.once("error", reject);
-      s.listen(0, "127.0.0.1", () => resolve(s));
-    })),
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<net.Server>((resolve, reject) => {
+          const s = net.createServer();
+          s.once("error", reject);
+          s.listen(0, "127.0.0.1", () => resolve(s));
+        }),
+    ),
   );
   const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
@@ -111,8 +125,15 @@ export class Kernel {
     fs.mkdirSync(o.runtimeDir, { recursive: true });
     this.connectionFile = path.join(o.runtimeDir, `kernel-${this.session}.json`);
     const conn = {
-      transport: "tcp", ip: "127.0.0.1", key: this.key, signature_scheme: "hmac-sha256",
-      shell_port: shell, iopub_port: iopub, stdin_port: stdin, control_port: control, hb_port: hb,
+      transport: "tcp",
+      ip: "127.0.0.1",
+      key: this.key,
+      signature_scheme: "hmac-sha256",
+      shell_port: shell,
+      iopub_port: iopub,
+      stdin_port: stdin,
+      control_port: control,
+      hb_port: hb,
       kernel_name: "optbook",
     };
     fs.writeFileSync(this.connectionFile, JSON.stringify(conn), { mode: 0o600 });
@@ -122,7 +143,9 @@ export class Kernel {
       env: { ...process.env, ...o.env },
       stdio: ["ignore", "pipe", "pipe"],
     });
-    const keep = (d: Buffer) => { this.log = (this.log + d.toString()).slice(-20000); };
+    const keep = (d: Buffer) => {
+      this.log = (this.log + d.toString()).slice(-20000);
+    };
     this.proc.stdout!.on("data", keep);
     this.proc.stderr!.on("data", keep);
     liveKernels.add(this);
@@ -151,11 +174,15 @@ export class Kernel {
       if (this.exited) throw new Error(`${this.exited} during startup:\n${this.log}`);
       if (Date.now() > deadline) {
         this.kill();
-        throw new Error(`kernel did not answer kernel_info within ${(o.startTimeoutMs ?? 180_000) / 1000} s:\n${this.log}`);
+        throw new Error(
+          `kernel did not answer kernel_info within ${(o.startTimeoutMs ?? 180_000) / 1000} s:\n${this.log}`,
+        );
       }
       const id = this.send(this.shell, "kernel_info_request", {});
       let sawIopub = false;
-      this.listeners.set(id, () => { sawIopub = true; });
+      this.listeners.set(id, () => {
+        sawIopub = true;
+      });
       const reply = await this.waitShell(id, 2000);
       if (reply) {
         const t = Date.now();
@@ -185,8 +212,12 @@ export class Kernel {
 
   private send(sock: zmq.Dealer, msgType: string, content: object): string {
     const header = {
-      msg_id: randomUUID(), msg_type: msgType, session: this.session, username: "optbook",
-      date: new Date().toISOString(), version: "5.3",
+      msg_id: randomUUID(),
+      msg_type: msgType,
+      session: this.session,
+      username: "optbook",
+      date: new Date().toISOString(),
+      version: "5.3",
     };
     const parts = [JSON.stringify(header), "{}", "{}", JSON.stringify(content)];
     void sock.send([DELIM, sign(this.key, parts), ...parts]).catch(() => {});
@@ -224,7 +255,12 @@ export class Kernel {
         return;
       }
       const id = this.send(this.shell, "execute_request", {
-        code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true,
+        code,
+        silent: false,
+        store_history: true,
+        user_expressions: {},
+        allow_stdin: false,
+        stop_on_error: true,
       });
       const finish = (status: ExecuteResult["status"], errorText?: string) => {
         clearTimeout(timer);
@@ -237,22 +273,37 @@ export class Kernel {
         if (!reply || !idle) return;
         const st = reply.content.status as string;
         if (st === "ok") return finish("ok");
-        const stderr = outputs.filter((o) => o.output_type === "stream" && o.name === "stderr")
-          .map((o) => (o as { text: string }).text).join("");
-        const errs = outputs.filter((o) => o.output_type === "error")
-          .map((o) => { const e = o as { ename: string; evalue: string; traceback: string[] }; return [`${e.ename}: ${e.evalue}`, ...e.traceback].join("\n"); });
+        const stderr = outputs
+          .filter((o) => o.output_type === "stream" && o.name === "stderr")
+          .map((o) => (o as { text: string }).text)
+          .join("");
+        const errs = outputs
+          .filter((o) => o.output_type === "error")
+          .map((o) => {
+            const e = o as { ename: string; evalue: string; traceback: string[] };
+            return [`${e.ename}: ${e.evalue}`, ...e.traceback].join("\n");
+          });
         const fromReply = reply.content.ename ? `${reply.content.ename}: ${reply.content.evalue}` : "";
-        finish(st === "abort" ? "abort" : "error", [fromReply, ...errs, stderr].filter(Boolean).join("\n").trim() || `execute_reply status ${st}`);
+        finish(
+          st === "abort" ? "abort" : "error",
+          [fromReply, ...errs, stderr].filter(Boolean).join("\n").trim() || `execute_reply status ${st}`,
+        );
       };
       const onExit = (why: string) => finish("died", `${why}\n${this.log.slice(-4000)}`);
       this.exitWaiters.push(onExit);
       const timer = setTimeout(() => finish("timeout", `cell did not finish within ${timeoutMs / 1000} s`), timeoutMs);
-      this.shellWaiters.set(id, (m) => { reply = m; maybeDone(); });
+      this.shellWaiters.set(id, (m) => {
+        reply = m;
+        maybeDone();
+      });
       this.listeners.set(id, (m) => {
         const c = m.content;
         switch (m.header.msg_type) {
           case "status":
-            if (c.execution_state === "idle") { idle = true; maybeDone(); }
+            if (c.execution_state === "idle") {
+              idle = true;
+              maybeDone();
+            }
             break;
           case "stream": {
             const last = outputs[outputs.length - 1];
@@ -275,7 +326,12 @@ export class Kernel {
             break;
           }
           case "execute_result":
-            outputs.push({ output_type: "execute_result", data: c.data ?? {}, metadata: c.metadata ?? {}, execution_count: c.execution_count ?? null });
+            outputs.push({
+              output_type: "execute_result",
+              data: c.data ?? {},
+              metadata: c.metadata ?? {},
+              execution_count: c.execution_count ?? null,
+            });
             break;
           case "error":
             outputs.push({ output_type: "error", ename: c.ename, evalue: c.evalue, traceback: c.traceback ?? [] });
@@ -314,7 +370,11 @@ export class Kernel {
 
   private cleanup(): void {
     for (const s of [this.shell, this.control, this.iopub]) {
-      try { s?.close(); } catch { /* already closed */ }
+      try {
+        s?.close();
+      } catch {
+        /* already closed */
+      }
     }
     fs.rmSync(this.connectionFile, { force: true });
   }

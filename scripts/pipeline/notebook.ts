@@ -25,7 +25,7 @@ export function readNotebook(file: string): Notebook {
   try {
     nb = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (e) {
-    throw new Error(`${file} is not a readable notebook: ${(e as Error).message}`);
+    throw new Error(`${file} is not a readable notebook: ${(e as Error).message}`, { cause: e });
   }
   if (nb.nbformat !== 4 || !Array.isArray(nb.cells)) {
     throw new Error(`${file} is not an nbformat 4 notebook (nbformat=${nb.nbformat})`);
@@ -33,7 +33,7 @@ export function readNotebook(file: string): Notebook {
   return nb;
 }
 
-export const source = (c: Cell): string => (Array.isArray(c.source) ? c.source.join("") : c.source ?? "");
+export const source = (c: Cell): string => (Array.isArray(c.source) ? c.source.join("") : (c.source ?? ""));
 
 /** Splits text into nbformat's list-of-lines form (each line keeps its "\n"). */
 export function toLines(text: string): string[] {

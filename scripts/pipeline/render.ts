@@ -21,7 +21,10 @@ export { CLAIM_MIME, escapeHtml, PLOTLY_MIME };
 
 /** JSON that is safe inside a <script> element. */
 export function scriptJson(v: unknown): string {
-  return JSON.stringify(v).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  return JSON.stringify(v)
+    .replace(/</g, "\\u003c")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
 }
 
 function renderMath(tex: string, displayMode: boolean): string {
@@ -59,10 +62,10 @@ function highlight(code: string, lang: string): string {
   return hljs.highlight(code, { language, ignoreIllegals: true }).value;
 }
 
-const marked = new Marked(
-  markedHighlight({ emptyLangClass: "hljs", langPrefix: "hljs language-", highlight }),
-  { extensions: mathExtensions, gfm: true },
-);
+const marked = new Marked(markedHighlight({ emptyLangClass: "hljs", langPrefix: "hljs language-", highlight }), {
+  extensions: mathExtensions,
+  gfm: true,
+});
 
 export function markdownToHtml(md: string): string {
   return marked.parse(md, { async: false }) as string;
@@ -76,10 +79,13 @@ let cssCache: string | undefined;
 export function pageCss(): string {
   if (cssCache) return cssCache;
   const katexDir = path.dirname(require.resolve("katex/dist/katex.min.css"));
-  const katexCss = fs.readFileSync(path.join(katexDir, "katex.min.css"), "utf8").replace(
-    /src:\s*url\(fonts\/([^)]+?\.woff2)\)\s*format\("woff2"\)[^;}]*/g,
-    (_m, f: string) => `src:url(data:font/woff2;base64,${fs.readFileSync(path.join(katexDir, "fonts", f)).toString("base64")}) format("woff2")`,
-  );
+  const katexCss = fs
+    .readFileSync(path.join(katexDir, "katex.min.css"), "utf8")
+    .replace(
+      /src:\s*url\(fonts\/([^)]+?\.woff2)\)\s*format\("woff2"\)[^;}]*/g,
+      (_m, f: string) =>
+        `src:url(data:font/woff2;base64,${fs.readFileSync(path.join(katexDir, "fonts", f)).toString("base64")}) format("woff2")`,
+    );
   const hl = fs.readFileSync(require.resolve("highlight.js/styles/github.min.css"), "utf8");
   cssCache = `${BASE_CSS}\n${hl}\n${katexCss}`;
   return cssCache;
@@ -151,19 +157,27 @@ function renderOutput(o: Output, ctx: { figures: number }): string {
   if (d[PLOTLY_MIME]) {
     const fig = d[PLOTLY_MIME] as { data?: unknown[]; layout?: object; config?: object };
     const id = `fig-${++ctx.figures}`;
-    const png = d["image/png"] ? `<noscript><img alt="figure" src="data:image/png;base64,${txt(d["image/png"]).trim()}"></noscript>` : "";
+    const png = d["image/png"]
+      ? `<noscript><img alt="figure" src="data:image/png;base64,${txt(d["image/png"]).trim()}"></noscript>`
+      : "";
     const config = { responsive: true, displaylogo: false, ...(fig.config ?? {}) };
-    return `<div class="output plotly"><div id="${id}" class="plotly-figure"></div>${png}` +
-      `<script>Plotly.newPlot(${JSON.stringify(id)}, ${scriptJson(fig.data ?? [])}, ${scriptJson(fig.layout ?? {})}, ${scriptJson(config)});</script></div>`;
+    return (
+      `<div class="output plotly"><div id="${id}" class="plotly-figure"></div>${png}` +
+      `<script>Plotly.newPlot(${JSON.stringify(id)}, ${scriptJson(fig.data ?? [])}, ${scriptJson(fig.layout ?? {})}, ${scriptJson(config)});</script></div>`
+    );
   }
   if (d[CLAIM_MIME] && d["text/html"]) return `<div class="output claim-output">${txt(d["text/html"])}</div>`;
   if (d["text/html"]) return `<div class="output html">${txt(d["text/html"])}</div>`;
   if (d["image/svg+xml"]) return `<div class="output svg">${txt(d["image/svg+xml"])}</div>`;
-  if (d["image/png"]) return `<div class="output png"><img alt="output" src="data:image/png;base64,${txt(d["image/png"]).trim()}"></div>`;
-  if (d["image/jpeg"]) return `<div class="output jpeg"><img alt="output" src="data:image/jpeg;base64,${txt(d["image/jpeg"]).trim()}"></div>`;
+  if (d["image/png"])
+    return `<div class="output png"><img alt="output" src="data:image/png;base64,${txt(d["image/png"]).trim()}"></div>`;
+  if (d["image/jpeg"])
+    return `<div class="output jpeg"><img alt="output" src="data:image/jpeg;base64,${txt(d["image/jpeg"]).trim()}"></div>`;
   if (d["text/markdown"]) return `<div class="output markdown">${markdownToHtml(txt(d["text/markdown"]))}</div>`;
-  if (d["text/latex"]) return `<div class="output latex">${renderMath(txt(d["text/latex"]).replace(/^\$+|\$+$/g, ""), true)}</div>`;
-  if (d["text/plain"] !== undefined) return `<div class="output text"><pre>${escapeHtml(txt(d["text/plain"]))}</pre></div>`;
+  if (d["text/latex"])
+    return `<div class="output latex">${renderMath(txt(d["text/latex"]).replace(/^\$+|\$+$/g, ""), true)}</div>`;
+  if (d["text/plain"] !== undefined)
+    return `<div class="output text"><pre>${escapeHtml(txt(d["text/plain"]))}</pre></div>`;
   return "";
 }
 
@@ -180,8 +194,10 @@ function renderCell(c: Cell, ctx: { figures: number }): string {
   if (c.cell_type === "raw") return `<section class="cell raw"><pre>${escapeHtml(src)}</pre></section>`;
   const prompt = c.execution_count != null ? `[${c.execution_count}]` : "[ ]";
   const outs = (c.outputs ?? []).map((o) => renderOutput(o, ctx)).join("\n");
-  return `<section class="cell code"><div class="prompt">In ${prompt}</div>` +
-    `<pre class="source"><code class="hljs language-typescript">${highlight(src, "typescript")}</code></pre>${outs}</section>`;
+  return (
+    `<section class="cell code"><div class="prompt">In ${prompt}</div>` +
+    `<pre class="source"><code class="hljs language-typescript">${highlight(src, "typescript")}</code></pre>${outs}</section>`
+  );
 }
 
 export function hasPlotly(nb: Notebook): boolean {
@@ -221,27 +237,33 @@ export interface GalleryEntry extends ReportInfo {
 }
 
 export function renderGallery(entries: GalleryEntry[]): string {
-  const cards = entries.map((e) => {
-    const passed = e.claims.filter((c) => c.passed).length;
-    const claimList = e.claims.map((c) =>
-      `<li><span class="badge ${c.passed ? "pass" : "fail"}">${c.passed ? "pass" : "fail"}</span> ${escapeHtml(c.statement)}</li>`).join("");
-    const thumb = e.thumbnail
-      ? `<img alt="" src="data:image/png;base64,${e.thumbnail}">`
-      : `<div class="none">${escapeHtml(e.name.slice(0, 2))}</div>`;
-    const link = e.hasReport ? `${encodeURI(e.name)}.html` : undefined;
-    const fail = e.lastFailure
-      ? `<p class="status-failed">Last run failed (${escapeHtml(e.lastFailure.finishedAt)}, cell ${e.lastFailure.cell}): ${escapeHtml(e.lastFailure.error.split("\n")[0].slice(0, 200))}${e.hasReport ? " — showing the last good report" : ""}</p>`
-      : "";
-    return `<article class="card${e.lastFailure ? " failed" : ""}" data-notebook="${escapeHtml(e.name)}">
+  const cards = entries
+    .map((e) => {
+      const passed = e.claims.filter((c) => c.passed).length;
+      const claimList = e.claims
+        .map(
+          (c) =>
+            `<li><span class="badge ${c.passed ? "pass" : "fail"}">${c.passed ? "pass" : "fail"}</span> ${escapeHtml(c.statement)}</li>`,
+        )
+        .join("");
+      const thumb = e.thumbnail
+        ? `<img alt="" src="data:image/png;base64,${e.thumbnail}">`
+        : `<div class="none">${escapeHtml(e.name.slice(0, 2))}</div>`;
+      const link = e.hasReport ? `${encodeURI(e.name)}.html` : undefined;
+      const fail = e.lastFailure
+        ? `<p class="status-failed">Last run failed (${escapeHtml(e.lastFailure.finishedAt)}, cell ${e.lastFailure.cell}): ${escapeHtml(e.lastFailure.error.split("\n")[0].slice(0, 200))}${e.hasReport ? " — showing the last good report" : ""}</p>`
+        : "";
+      return `<article class="card${e.lastFailure ? " failed" : ""}" data-notebook="${escapeHtml(e.name)}">
 <a class="thumb" ${link ? `href="${link}"` : ""}>${thumb}</a>
 <div class="body">
 <h2>${link ? `<a href="${link}">${escapeHtml(e.title)}</a>` : escapeHtml(e.title)}</h2>
 ${fail}
 ${e.papers.length ? `<ul class="papers">${e.papers.map((p) => `<li>${markdownInline(p)}</li>`).join("")}</ul>` : ""}
-${e.claims.length ? `<p>Claims: <span class="badge ${passed === e.claims.length ? "pass" : "fail"}">${passed}/${e.claims.length} pass</span></p><ul class="claims">${claimList}</ul>` : "<p class=\"meta\">no checked claims</p>"}
+${e.claims.length ? `<p>Claims: <span class="badge ${passed === e.claims.length ? "pass" : "fail"}">${passed}/${e.claims.length} pass</span></p><ul class="claims">${claimList}</ul>` : '<p class="meta">no checked claims</p>'}
 <p class="meta">${e.hasReport ? `ran ${escapeHtml(e.finishedAt)} · ${e.seconds.toFixed(1)} s · ${escapeHtml(e.backend)}${e.quick ? " · quick" : ""}` : "no successful run yet"}</p>
 </div></article>`;
-  }).join("\n");
+    })
+    .join("\n");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -35,18 +35,30 @@ export interface NotebookResult {
 
 /** The line of an error text that names the error ("Error: expected 42, got 41"), else its first line. */
 export function errorSummary(text: string): string {
-  const lines = text.split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   return (lines.find((l) => /^(\w*Error|\w+Exception)\b|^\d+:\d+ - /.test(l)) ?? lines[0] ?? "").slice(0, 300);
 }
 
 const firstLine = (s: string) => (s.split("\n").find((l) => l.trim()) ?? "").trim().slice(0, 60);
-const indent = (s: string, pad = "    ") => s.replace(/\n$/, "").split("\n").map((l) => pad + l).join("\n");
+const indent = (s: string, pad = "    ") =>
+  s
+    .replace(/\n$/, "")
+    .split("\n")
+    .map((l) => pad + l)
+    .join("\n");
 
 /** Resolves "00-tour", "00-tour.ipynb" or a path to a notebook file. */
 export function resolveNotebooks(names: string[], dir: string): string[] {
   if (names.length === 0) {
     if (!fs.existsSync(dir)) return [];
-    return fs.readdirSync(dir).filter((f) => f.endsWith(".ipynb")).sort().map((f) => path.join(dir, f));
+    return fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith(".ipynb"))
+      .sort()
+      .map((f) => path.join(dir, f));
   }
   return names.map((n) => {
     for (const cand of [n, `${n}.ipynb`, path.join(dir, n), path.join(dir, `${n}.ipynb`)]) {
@@ -109,7 +121,10 @@ export function rebuildGallery(outDir: string): void {
   const entries: GalleryEntry[] = [];
   const names = new Set(
     fs.existsSync(outDir)
-      ? fs.readdirSync(outDir).filter((f) => f.endsWith(".json")).map((f) => f.replace(/(\.failed)?\.json$/, ""))
+      ? fs
+          .readdirSync(outDir)
+          .filter((f) => f.endsWith(".json"))
+          .map((f) => f.replace(/(\.failed)?\.json$/, ""))
       : [],
   );
   for (const name of [...names].sort()) {
@@ -118,10 +133,21 @@ export function rebuildGallery(outDir: string): void {
     const ok = fs.existsSync(okFile) ? (JSON.parse(fs.readFileSync(okFile, "utf8")) as GalleryEntry) : undefined;
     const fail = fs.existsSync(failFile) ? JSON.parse(fs.readFileSync(failFile, "utf8")) : undefined;
     const base: GalleryEntry = ok ?? {
-      name, title: fail?.title ?? name, papers: fail?.papers ?? [], seconds: 0, backend: "", quick: false,
-      finishedAt: "", claims: [], hasReport: false,
+      name,
+      title: fail?.title ?? name,
+      papers: fail?.papers ?? [],
+      seconds: 0,
+      backend: "",
+      quick: false,
+      finishedAt: "",
+      claims: [],
+      hasReport: false,
     };
-    entries.push({ ...base, hasReport: Boolean(ok) && fs.existsSync(path.join(outDir, `${name}.html`)), lastFailure: fail });
+    entries.push({
+      ...base,
+      hasReport: Boolean(ok) && fs.existsSync(path.join(outDir, `${name}.html`)),
+      lastFailure: fail,
+    });
   }
   writeAtomic(path.join(outDir, "index.html"), renderGallery(entries));
 }
@@ -145,9 +171,21 @@ export async function runNotebook(file: string, opts: RunOptions): Promise<Noteb
   const codeCells = nb.cells.filter((c) => c.cell_type === "code");
   const fail = (cell: number, error: string): NotebookResult => {
     const seconds = (Date.now() - t0) / 1000;
-    writeAtomic(path.join(opts.outDir, `${name}.failed.json`), JSON.stringify({
-      title, papers, finishedAt: new Date().toISOString(), cell, error, seconds,
-    }, null, 2));
+    writeAtomic(
+      path.join(opts.outDir, `${name}.failed.json`),
+      JSON.stringify(
+        {
+          title,
+          papers,
+          finishedAt: new Date().toISOString(),
+          cell,
+          error,
+          seconds,
+        },
+        null,
+        2,
+      ),
+    );
     return { name, ok: false, seconds, failedCell: cell, error };
   };
 
@@ -169,7 +207,10 @@ export async function runNotebook(file: string, opts: RunOptions): Promise<Noteb
       if (!src.trim()) continue;
       const tc = Date.now();
       // A heartbeat line for long cells, so a slow notebook does not look hung.
-      const beat = setInterval(() => log(`  … cell ${n}/${codeCells.length} running (${Math.round((Date.now() - tc) / 1000)} s)`), 30_000);
+      const beat = setInterval(
+        () => log(`  … cell ${n}/${codeCells.length} running (${Math.round((Date.now() - tc) / 1000)} s)`),
+        30_000,
+      );
       const r = await kernel.execute(src, opts.cellTimeout * 1000).finally(() => clearInterval(beat));
       cell.outputs = r.outputs.map(storedOutput);
       cell.execution_count = r.executionCount;
@@ -197,10 +238,19 @@ export async function runNotebook(file: string, opts: RunOptions): Promise<Noteb
 
   const seconds = (Date.now() - t0) / 1000;
   const info: ReportInfo = {
-    name, title, papers, seconds, backend: backendOf(nb), quick: opts.quick,
-    finishedAt: new Date().toISOString().replace(/\.\d+Z$/, "Z"), claims: claimsOf(nb),
+    name,
+    title,
+    papers,
+    seconds,
+    backend: backendOf(nb),
+    quick: opts.quick,
+    finishedAt: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+    claims: claimsOf(nb),
   };
-  nb.metadata.optbook = { ...(nb.metadata.optbook ?? {}), lastRun: { finishedAt: info.finishedAt, seconds, backend: info.backend, quick: opts.quick } };
+  nb.metadata.optbook = {
+    ...(nb.metadata.optbook ?? {}),
+    lastRun: { finishedAt: info.finishedAt, seconds, backend: info.backend, quick: opts.quick },
+  };
   // Render everything first, then move files into place, so a rendering error leaves the last good report.
   const html = renderReport(nb, info);
   const summary: GalleryEntry = { ...info, thumbnail: thumbnailOf(nb), hasReport: true };
@@ -209,8 +259,11 @@ export async function runNotebook(file: string, opts: RunOptions): Promise<Noteb
   writeAtomic(path.join(opts.outDir, `${name}.json`), JSON.stringify(summary));
   fs.rmSync(path.join(opts.outDir, `${name}.failed.json`), { force: true });
   const passed = info.claims.filter((c) => c.passed).length;
-  log(`  ✓ ${name}: ${codeCells.length} cells in ${seconds.toFixed(1)} s` +
-    (info.claims.length ? `, claims ${passed}/${info.claims.length} pass` : "") + ` → ${path.relative(process.cwd(), path.join(opts.outDir, `${name}.html`)) || name + ".html"}`);
+  log(
+    `  ✓ ${name}: ${codeCells.length} cells in ${seconds.toFixed(1)} s` +
+      (info.claims.length ? `, claims ${passed}/${info.claims.length} pass` : "") +
+      ` → ${path.relative(process.cwd(), path.join(opts.outDir, `${name}.html`)) || name + ".html"}`,
+  );
   return { name, ok: true, seconds };
 }
 
@@ -220,7 +273,9 @@ export async function runNotebooks(opts: RunOptions): Promise<NotebookResult[]> 
   fs.mkdirSync(opts.outDir, { recursive: true });
   const results: NotebookResult[] = [];
   for (const [i, file] of opts.notebooks.entries()) {
-    log(`[${i + 1}/${opts.notebooks.length}] ${path.relative(process.cwd(), file) || file}${opts.quick ? " (quick)" : ""}`);
+    log(
+      `[${i + 1}/${opts.notebooks.length}] ${path.relative(process.cwd(), file) || file}${opts.quick ? " (quick)" : ""}`,
+    );
     try {
       results.push(await runNotebook(file, opts));
     } catch (e) {
@@ -231,7 +286,10 @@ export async function runNotebooks(opts: RunOptions): Promise<NotebookResult[]> 
   }
   rebuildGallery(opts.outDir);
   const bad = results.filter((r) => !r.ok);
-  log(`${results.length - bad.length}/${results.length} notebooks ok → ${path.join(path.relative(process.cwd(), opts.outDir) || ".", "index.html")}`);
-  for (const b of bad) log(`  FAILED ${b.name}${b.failedCell ? ` (cell ${b.failedCell})` : ""}: ${errorSummary(b.error ?? "")}`);
+  log(
+    `${results.length - bad.length}/${results.length} notebooks ok → ${path.join(path.relative(process.cwd(), opts.outDir) || ".", "index.html")}`,
+  );
+  for (const b of bad)
+    log(`  FAILED ${b.name}${b.failedCell ? ` (cell ${b.failedCell})` : ""}: ${errorSummary(b.error ?? "")}`);
   return results;
 }

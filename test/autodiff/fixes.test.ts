@@ -11,7 +11,8 @@ import { gradientFixesInstalled, logSoftmax } from "../../lib/autodiff/gradients
 /** HVP of f at x along v by double backprop, as plain numbers. */
 async function hvp(f: (x: tf.Tensor) => tf.Tensor, x: number[], v: number[]): Promise<number[]> {
   const g = tf.grad(f);
-  const xt = tf.tensor1d(x), vt = tf.tensor1d(v);
+  const xt = tf.tensor1d(x),
+    vt = tf.tensor1d(v);
   const hv = tf.tidy(() => tf.grad((y: tf.Tensor) => tf.sum(tf.mul(g(y), vt)))(xt));
   const out = Array.from(await hv.data());
   tf.dispose([xt, vt, hv]);
@@ -20,7 +21,8 @@ async function hvp(f: (x: tf.Tensor) => tf.Tensor, x: number[], v: number[]): Pr
 
 // Closed form for Σ tanh: H = diag(−2 tanh(x)(1 − tanh²(x))).
 const tanhHv = (x: number[], v: number[]) => x.map((xi, i) => -2 * Math.tanh(xi) * (1 - Math.tanh(xi) ** 2) * v[i]);
-const x0 = [0.3, -0.8, 1.2], v0 = [1, 0.5, -2];
+const x0 = [0.3, -0.8, 1.2],
+  v0 = [1, 0.5, -2];
 
 beforeAll(async () => {
   await initBackend({ force: "cpu", quiet: true });
@@ -38,7 +40,9 @@ describe("gradient fixes", () => {
     tf.registerGradient({
       kernelName: "Tanh",
       outputsToSave: [true],
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => ({ x: () => tf.mul(dy as tf.Tensor, tf.sub(1, tf.square(saved[0]))) }),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => ({
+        x: () => tf.mul(dy as tf.Tensor, tf.sub(1, tf.square(saved[0]))),
+      }),
     });
     expect(gradientFixesInstalled()).toBe(false);
     await expect(hvp((x) => tf.sum(tf.tanh(x)), x0, v0)).rejects.toThrow(/Cannot compute gradient/);
@@ -61,8 +65,12 @@ describe("gradient fixes", () => {
 
   it("stock tf.logSoftmax / tf.losses.softmaxCrossEntropy stay wrong for HVPs (customGrad); the library's are right", async () => {
     // Closed form for f(x) = −log softmax(x)_0: H = diag(p) − p pᵀ.
-    const x = [0.2, -0.4, 0.9], v = [1, -1, 0.5];
-    const m = Math.max(...x), e = x.map((xi) => Math.exp(xi - m)), Z = e.reduce((a, b) => a + b, 0), p = e.map((ei) => ei / Z);
+    const x = [0.2, -0.4, 0.9],
+      v = [1, -1, 0.5];
+    const m = Math.max(...x),
+      e = x.map((xi) => Math.exp(xi - m)),
+      Z = e.reduce((a, b) => a + b, 0),
+      p = e.map((ei) => ei / Z);
     const pv = p.reduce((s, pi, i) => s + pi * v[i], 0);
     const want = p.map((pi, i) => pi * v[i] - pi * pv);
     const ours = await hvp((t) => tf.neg(tf.gather(logSoftmax(t), 0)), x, v);

@@ -39,8 +39,19 @@ const project = (x: number) => Math.min(1, Math.max(-1, x));
 const onlineGrad = (t: number) => (t % 101 === 1 ? 1010 : -10);
 
 /** Float64 reference loops, written from the papers (not from lib/optimizers). */
-function refAdamNoBias(grad: (t: number) => number, T: number, lr: (t: number) => number, b1: number, b2: number, amsgrad: boolean, eps = 1e-8): number[] {
-  let x = 0, m = 0, v = 0, vhat = 0;
+function refAdamNoBias(
+  grad: (t: number) => number,
+  T: number,
+  lr: (t: number) => number,
+  b1: number,
+  b2: number,
+  amsgrad: boolean,
+  eps = 1e-8,
+): number[] {
+  let x = 0,
+    m = 0,
+    v = 0,
+    vhat = 0;
   const xs = [x];
   for (let t = 1; t <= T; t++) {
     const g = grad(t);
@@ -53,14 +64,24 @@ function refAdamNoBias(grad: (t: number) => number, T: number, lr: (t: number) =
   return xs;
 }
 
-function refAdaBelief(grad: (t: number) => number, T: number, lr: (t: number) => number, b1: number, b2: number, eps = 1e-16): number[] {
-  let x = 0, m = 0, s = 0;
+function refAdaBelief(
+  grad: (t: number) => number,
+  T: number,
+  lr: (t: number) => number,
+  b1: number,
+  b2: number,
+  eps = 1e-16,
+): number[] {
+  let x = 0,
+    m = 0,
+    s = 0;
   const xs = [x];
   for (let t = 1; t <= T; t++) {
     const g = grad(t);
     m = b1 * m + (1 - b1) * g;
     s = b2 * s + (1 - b2) * (g - m) ** 2 + eps;
-    const mh = m / (1 - b1 ** t), sh = s / (1 - b2 ** t);
+    const mh = m / (1 - b1 ** t),
+      sh = s / (1 - b2 ** t);
     x = project(x - (lr(t) * mh) / (Math.sqrt(sh) + eps));
     xs.push(x);
   }
@@ -68,8 +89,18 @@ function refAdaBelief(grad: (t: number) => number, T: number, lr: (t: number) =>
 }
 
 /** ADOPT, Taniguchi et al. Algorithm 2 (v₀ = g₀², then normalise by the previous v), optional clip (t−1)^¼. */
-function refAdopt(grad: (t: number) => number, T: number, lr: (t: number) => number, b1: number, b2: number, clip: boolean, eps = 1e-6): number[] {
-  let x = 0, m = 0, v = 0;
+function refAdopt(
+  grad: (t: number) => number,
+  T: number,
+  lr: (t: number) => number,
+  b1: number,
+  b2: number,
+  clip: boolean,
+  eps = 1e-6,
+): number[] {
+  let x = 0,
+    m = 0,
+    v = 0;
   const xs = [x];
   for (let t = 1; t <= T; t++) {
     const g = grad(t);
@@ -99,7 +130,9 @@ describe("adaptive-failures: recording helpers", () => {
       for (let i = 1; i < steps.length; i++) {
         expect(steps[i]).toBeGreaterThan(steps[i - 1]);
         // consecutive ratio at most one log-grid step (rounding aside)
-        expect(Math.log(steps[i] / steps[i - 1])).toBeLessThanOrEqual(Math.log(T) / 49 + Math.log((steps[i - 1] + 1) / steps[i - 1]) + 1e-12);
+        expect(Math.log(steps[i] / steps[i - 1])).toBeLessThanOrEqual(
+          Math.log(T) / 49 + Math.log((steps[i - 1] + 1) / steps[i - 1]) + 1e-12,
+        );
       }
     }
     expect(() => logSteps(0, 10)).toThrow(/positive integer/);
@@ -118,7 +151,13 @@ describe("adaptive-failures: recording helpers", () => {
     const T = 25_000;
     const rule = reddiMethods().find((m) => m.key === "adam")!.rule;
     const r = await logTrajectories(
-      { landscape: amsgradOnline(), optimizer: rule, init: [0], hyper: { lr: 0.1, b1: 0.9, b2: 0.99 }, schedule: { lr: (count) => 1 / Math.sqrt(count + 1) } },
+      {
+        landscape: amsgradOnline(),
+        optimizer: rule,
+        init: [0],
+        hyper: { lr: 0.1, b1: 0.9, b2: 0.99 },
+        schedule: { lr: (count) => 1 / Math.sqrt(count + 1) },
+      },
       T,
       60,
     );
@@ -128,7 +167,13 @@ describe("adaptive-failures: recording helpers", () => {
     // A horizon that is not a multiple of its stride still ends on x_T.
     const T2 = 123_457;
     const r2 = await logTrajectories(
-      { landscape: amsgradOnline(), optimizer: rule, init: [0], hyper: { lr: 0.1, b1: 0.9, b2: 0.99 }, schedule: { lr: (count) => 1 / Math.sqrt(count + 1) } },
+      {
+        landscape: amsgradOnline(),
+        optimizer: rule,
+        init: [0],
+        hyper: { lr: 0.1, b1: 0.9, b2: 0.99 },
+        schedule: { lr: (count) => 1 / Math.sqrt(count + 1) },
+      },
       T2,
       40,
     );
@@ -151,7 +196,13 @@ describe("adaptive-failures: methods match the papers' update rules", () => {
     };
     for (const m of reddiMethods()) {
       const r = await logTrajectories(
-        { landscape: amsgradOnline(), optimizer: m.rule, init: [0], hyper: { ...m.hyper, lr: 0.1, b1: 0.9, b2: 0.99 }, schedule: { lr: (count) => 1 / Math.sqrt(count + 1) } },
+        {
+          landscape: amsgradOnline(),
+          optimizer: m.rule,
+          init: [0],
+          hyper: { ...m.hyper, lr: 0.1, b1: 0.9, b2: 0.99 },
+          schedule: { lr: (count) => 1 / Math.sqrt(count + 1) },
+        },
         T,
         30,
       );
@@ -160,27 +211,38 @@ describe("adaptive-failures: methods match the papers' update rules", () => {
   });
 
   it("figure 2 methods on the ADOPT toy equal float64 loops with the same per-run noise (seedState(seed, run))", async () => {
-    const k = 50, b2s = [0.1, 0.999], seeds = 2, T2 = 2000;
+    const k = 50,
+      b2s = [0.1, 0.999],
+      seeds = 2,
+      T2 = 2000;
     const sched = (t: number) => 0.01 / Math.sqrt(1 + 0.01 * (t - 1));
     for (const m of adoptToyMethods()) {
       const r = await logTrajectories(
         {
-          landscape: adoptToy({ k }), optimizer: m.rule, init: [0], grid: { b2: b2s }, seeds,
-          hyper: { ...m.hyper, lr: 0.01, b1: 0.9 }, schedule: { lr: (count) => 1 / Math.sqrt(1 + 0.01 * count) },
+          landscape: adoptToy({ k }),
+          optimizer: m.rule,
+          init: [0],
+          grid: { b2: b2s },
+          seeds,
+          hyper: { ...m.hyper, lr: 0.01, b1: 0.9 },
+          schedule: { lr: (count) => 1 / Math.sqrt(1 + 0.01 * count) },
         },
         T2,
         20,
       );
       for (let run = 0; run < b2s.length * seeds; run++) {
-        const b2 = b2s[Math.floor(run / seeds)], seed = run % seeds;
+        const b2 = b2s[Math.floor(run / seeds)],
+          seed = run % seeds;
         const ctx = numberContext(seed, run);
         const gs = [0];
         for (let t = 1; t <= T2; t++) gs.push(ctx.uniform() < 1 / k ? k * k : -k);
         const grad = (t: number) => gs[t];
         const ref =
-          m.key === "adam" ? refAdamNoBias(grad, T2, sched, 0.9, b2, false)
-          : m.key === "amsgrad" ? refAdamNoBias(grad, T2, sched, 0.9, b2, true)
-          : refAdopt(grad, T2, sched, 0.9, b2, m.key === "adoptClip");
+          m.key === "adam"
+            ? refAdamNoBias(grad, T2, sched, 0.9, b2, false)
+            : m.key === "amsgrad"
+              ? refAdamNoBias(grad, T2, sched, 0.9, b2, true)
+              : refAdopt(grad, T2, sched, 0.9, b2, m.key === "adoptClip");
         r.steps.forEach((s, j) => expect(r.x[j][run], `${m.key} run ${run} step ${s}`).toBeCloseTo(ref[s], 9));
       }
     }
@@ -190,7 +252,8 @@ describe("adaptive-failures: methods match the papers' update rules", () => {
 describe("adaptive-failures: closed forms", () => {
   it("AMSGrad's v* is the limit of the periodic peaks of v on the online problem", () => {
     for (const b2 of [0.9, 0.99, 0.999]) {
-      let v = 0, peak = 0;
+      let v = 0,
+        peak = 0;
       for (let t = 1; t <= 200_000; t++) {
         const g = onlineGrad(t);
         v = b2 * v + (1 - b2) * g * g;
@@ -202,14 +265,19 @@ describe("adaptive-failures: closed forms", () => {
   });
 
   it("AMSGrad's drift prediction matches a reference AMSGrad loop (independent of the engine)", () => {
-    const T = 400_000, T0 = 40_000, lr = 0.1;
+    const T = 400_000,
+      T0 = 40_000,
+      lr = 0.1;
     const xs = refAdamNoBias(onlineGrad, T, (t) => lr / Math.sqrt(t), 0.9, 0.99, true);
     const pred = amsgradOnlineDrift({ b2: 0.99, lr }).displacement(T0, T);
     expect(Math.abs(xs[T] - xs[T0] - pred)).toBeLessThan(0.05 * Math.abs(pred));
   });
 
   it("ADOPT drift estimate is −Σα_t/√(k³ + k² − k), with Σα_t ≈ 2(√(1 + α(T−1)) − 1) for α_t = α/√(1 + α(t−1))", () => {
-    for (const [k, T] of [[10, 10_000], [50, 200_000]]) {
+    for (const [k, T] of [
+      [10, 10_000],
+      [50, 200_000],
+    ]) {
       const integral = 2 * (Math.sqrt(1 + 0.01 * (T - 1)) - 1);
       expect(adoptToyDrift({ k, lr: 0.01, steps: T }) / (-integral / Math.sqrt(k ** 3 + k ** 2 - k))).toBeCloseTo(1, 2);
     }
@@ -221,7 +289,8 @@ describe("adaptive-failures: notebook claims (quick mode)", () => {
     const r = await reddiExperiment(reddiConfig(true));
     expect(r.steps[0]).toBe(0);
     expect(r.steps[r.steps.length - 1]).toBe(r.config.steps);
-    for (const row of reddiEndpoints(r)) for (const v of [row.online, row.stochasticMedian]) expect(Math.abs(v)).toBeLessThanOrEqual(1);
+    for (const row of reddiEndpoints(r))
+      for (const v of [row.online, row.stochasticMedian]) expect(Math.abs(v)).toBeLessThanOrEqual(1);
     expectClaims(reddiClaims(r));
   });
 

@@ -46,8 +46,12 @@ beforeAll(async () => {
 });
 
 const relErr = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let e = 0, n = 0;
-  for (let i = 0; i < a.length; i++) (e += (a[i] - b[i]) ** 2), (n += b[i] ** 2);
+  let e = 0,
+    n = 0;
+  for (let i = 0; i < a.length; i++) {
+    e += (a[i] - b[i]) ** 2;
+    n += b[i] ** 2;
+  }
   return Math.sqrt(e / n);
 };
 
@@ -62,8 +66,14 @@ describe("hessian-spectrum: the float64 tanh MLP", () => {
     const rng = new Rng(5);
     const theta = theta0.map((v) => v + 0.3 * rng.normal());
     const tree = [
-      { b: tf.tensor1d(Float32Array.from(theta.subarray(0, 5))), w: tf.tensor2d(Float32Array.from(theta.subarray(5, 25)), [4, 5]) },
-      { b: tf.tensor1d(Float32Array.from(theta.subarray(25, 28))), w: tf.tensor2d(Float32Array.from(theta.subarray(28, 43)), [5, 3]) },
+      {
+        b: tf.tensor1d(Float32Array.from(theta.subarray(0, 5))),
+        w: tf.tensor2d(Float32Array.from(theta.subarray(5, 25)), [4, 5]),
+      },
+      {
+        b: tf.tensor1d(Float32Array.from(theta.subarray(25, 28))),
+        w: tf.tensor2d(Float32Array.from(theta.subarray(28, 43)), [5, 3]),
+      },
     ];
     const x = tf.tensor2d(Float32Array.from(net.x), [net.n, net.d]);
     const y = tf.tensor1d(net.y, "int32");
@@ -79,7 +89,8 @@ describe("hessian-spectrum: the float64 tanh MLP", () => {
     }
     // A mini-batch Hessian is the Hessian of the batch loss.
     const idx = [0, 3, 7];
-    const xb = tf.gather(x, idx), yb = tf.gather(y, idx);
+    const xb = tf.gather(x, idx),
+      yb = tf.gather(y, idx);
     const opb = hessianOperator((p) => model.loss(p, xb, yb) as tf.Scalar, tree);
     const v = rng.normalArray(net.size);
     expect(relErr(net.hvp(theta, v, idx), await opb.matvec(v))).toBeLessThan(1e-5);
@@ -87,7 +98,8 @@ describe("hessian-spectrum: the float64 tanh MLP", () => {
     const g = net.grad(theta);
     const h = 1e-6;
     for (const j of [0, 7, 26, 40]) {
-      const tp = Float64Array.from(theta), tm = Float64Array.from(theta);
+      const tp = Float64Array.from(theta),
+        tm = Float64Array.from(theta);
       tp[j] += h;
       tm[j] -= h;
       expect(Math.abs((net.loss(tp) - net.loss(tm)) / (2 * h) - g[j])).toBeLessThan(1e-7);
@@ -107,8 +119,21 @@ describe("hessian-spectrum: the float64 tanh MLP", () => {
     const y = tf.tensor1d(net.y, "int32");
     const opt = sgd({ lr });
     const state = opt.init(params);
-    const grads = tf.grads((...ls: tf.Tensor[]) => model.loss([{ b: ls[0], w: ls[1] }, { b: ls[2], w: ls[3] }], x, y) as tf.Scalar)(params.flatMap((l) => [l.b, l.w]));
-    const gTree = [{ b: grads[0], w: grads[1] }, { b: grads[2], w: grads[3] }];
+    const grads = tf.grads(
+      (...ls: tf.Tensor[]) =>
+        model.loss(
+          [
+            { b: ls[0], w: ls[1] },
+            { b: ls[2], w: ls[3] },
+          ],
+          x,
+          y,
+        ) as tf.Scalar,
+    )(params.flatMap((l) => [l.b, l.w]));
+    const gTree = [
+      { b: grads[0], w: grads[1] },
+      { b: grads[2], w: grads[3] },
+    ];
     const { updates, state: s2 } = opt.update(gTree, state, params);
     const next = applyUpdates(params, updates) as typeof params;
     expect(relErr(theta, await flattenMlpParams(next))).toBeLessThan(1e-6);
@@ -119,7 +144,9 @@ describe("hessian-spectrum: the float64 tanh MLP", () => {
   it("rejects bad input with a message naming the problem", () => {
     expect(() => new TanhMlp64(new Float64Array(5), new Int32Array(2), 2, 3, 4, 2)).toThrow(/x has 5 entries/);
     expect(() => new TanhMlp64(new Float64Array(6), Int32Array.from([0, 2]), 2, 3, 4, 2)).toThrow(/label 2/);
-    expect(() => new TanhMlp64(Float64Array.from([0, NaN, 0, 0, 0, 0]), new Int32Array(2), 2, 3, 4, 2)).toThrow(/not finite/);
+    expect(() => new TanhMlp64(Float64Array.from([0, NaN, 0, 0, 0, 0]), new Int32Array(2), 2, 3, 4, 2)).toThrow(
+      /not finite/,
+    );
     const net = new TanhMlp64(new Float64Array(6), new Int32Array(2), 2, 3, 4, 2);
     expect(() => net.loss(new Float64Array(3))).toThrow(/θ has length 3/);
     expect(() => net.grad(new Float64Array(net.size), [5])).toThrow(/batch index 5/);
@@ -130,13 +157,15 @@ describe("hessian-spectrum: the float64 tanh MLP", () => {
 describe("hessian-spectrum: closed forms and references", () => {
   it("the spiked-Wigner formula predicts the top eigenvalue of a sampled spiked Wigner matrix", () => {
     // H = θ u uᵀ + W, W symmetric with N(0, v) entries (v = 1/d): semicircle edge 2, outlier θ + 1/θ for θ > 1.
-    const d = 300, rng = new Rng(3);
+    const d = 300,
+      rng = new Rng(3);
     for (const theta of [0.5, 2, 4]) {
       const A = new Float64Array(d * d);
-      for (let i = 0; i < d; i++) for (let j = 0; j <= i; j++) {
-        const w = rng.normal() / Math.sqrt(d) * (i === j ? Math.SQRT2 : 1);
-        A[i * d + j] = A[j * d + i] = w;
-      }
+      for (let i = 0; i < d; i++)
+        for (let j = 0; j <= i; j++) {
+          const w = (rng.normal() / Math.sqrt(d)) * (i === j ? Math.SQRT2 : 1);
+          A[i * d + j] = A[j * d + i] = w;
+        }
       A[0] += theta; // u = e_1
       const top = Math.max(...symmetricEig(A, d).values);
       // granziolBatchLambdaMax with κ = 1: c(B)·spread/d = 1 for N = 2, B = 1 (c = 1), spread = d.
@@ -147,13 +176,31 @@ describe("hessian-spectrum: closed forms and references", () => {
   });
 
   it("the least-squares spread (1/N)Σ‖x_i x_iᵀ − H‖_F² used by the experiment equals the direct sum", async () => {
-    const cfg = { ...batchConfig(true), linear: { dim: 6, n: 40, spikes: [4], bulk: 1 }, batchSizes: [1, 2, 40], batches: 3, stability: { steps: 20, iterations: 4, seeds: 1 }, mlp: { ...batchConfig(true).mlp, net: { hidden: 3, dim: 2, n: 16, std: 1, separation: 3 }, classes: 2, sgd: { lr: 0.1, batchSize: 4, steps: 5 }, batches: 2, probes: 2, lanczosSteps: 10 } };
+    const cfg = {
+      ...batchConfig(true),
+      linear: { dim: 6, n: 40, spikes: [4], bulk: 1 },
+      batchSizes: [1, 2, 40],
+      batches: 3,
+      stability: { steps: 20, iterations: 4, seeds: 1 },
+      mlp: {
+        ...batchConfig(true).mlp,
+        net: { hidden: 3, dim: 2, n: 16, std: 1, separation: 3 },
+        classes: 2,
+        sgd: { lr: 0.1, batchSize: 4, steps: 5 },
+        batches: 2,
+        probes: 2,
+        lanczosSteps: 10,
+      },
+    };
     const r = await batchExperiment(cfg);
     const { x, n, d } = leastSquaresData(cfg.linear, cfg.seed);
     const H = new Float64Array(d * d);
-    for (let i = 0; i < n; i++) for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) H[a * d + b] += (x[i * d + a] * x[i * d + b]) / n;
+    for (let i = 0; i < n; i++)
+      for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) H[a * d + b] += (x[i * d + a] * x[i * d + b]) / n;
     let spread = 0;
-    for (let i = 0; i < n; i++) for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) spread += (x[i * d + a] * x[i * d + b] - H[a * d + b]) ** 2 / n;
+    for (let i = 0; i < n; i++)
+      for (let a = 0; a < d; a++)
+        for (let b = 0; b < d; b++) spread += (x[i * d + a] * x[i * d + b] - H[a * d + b]) ** 2 / n;
     expect(Math.abs(r.linear.spread - spread) / spread).toBeLessThan(1e-10);
     expect(Math.abs(r.linear.lambda1 - Math.max(...symmetricEig(H, d).values))).toBeLessThan(1e-10);
     // B = N: one batch, the full Hessian.
@@ -165,7 +212,8 @@ describe("hessian-spectrum: closed forms and references", () => {
     const lin = { dim: 8, n: 64, spikes: [6, 3], bulk: 1 };
     const { x, n, d } = leastSquaresData(lin, 4);
     const H = new Float64Array(d * d);
-    for (let i = 0; i < n; i++) for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) H[a * d + b] += (x[i * d + a] * x[i * d + b]) / n;
+    for (let i = 0; i < n; i++)
+      for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) H[a * d + b] += (x[i * d + a] * x[i * d + b]) / n;
     const l1 = Math.max(...symmetricEig(H, d).values);
     const eta = stableLearningRate(x, n, d, n, { steps: 400, iterations: 20, seed: 0, lo: 1e-4, hi: 10 / l1 });
     expect(Math.abs((eta * l1) / 2 - 1)).toBeLessThan(0.02);
@@ -174,26 +222,41 @@ describe("hessian-spectrum: closed forms and references", () => {
   it("the experiment's gradient fraction (Lanczos top-k) equals the one from the dense float64 eigendecomposition", async () => {
     // Independent check of figure 2's measurement: dense H (finite differences of the analytic gradient,
     // not the R-operator), its k eigenvectors with the largest algebraic eigenvalues, ‖P_k g‖²/‖g‖² by hand.
-    const k = 3, cfg = { classes: k, hidden: 4, dim: 3, n: 24, std: 1, separation: 3 };
+    const k = 3,
+      cfg = { classes: k, hidden: 4, dim: 3, n: 24, std: 1, separation: 3 };
     const { net, theta0 } = await clusterNetwork(cfg, 3);
     const { theta } = await trainSgd(net, theta0, { lr: 0.2, batchSize: 8, steps: 40 }, 3);
     for (const th of [theta0, theta]) {
-      const P = net.size, eps = 1e-5;
+      const P = net.size,
+        eps = 1e-5;
       const H = new Float64Array(P * P);
       for (let j = 0; j < P; j++) {
-        const tp = Float64Array.from(th), tm = Float64Array.from(th);
+        const tp = Float64Array.from(th),
+          tm = Float64Array.from(th);
         tp[j] += eps;
         tm[j] -= eps;
-        const gp = net.grad(tp), gm = net.grad(tm);
+        const gp = net.grad(tp),
+          gm = net.grad(tm);
         for (let i = 0; i < P; i++) H[i * P + j] = (gp[i] - gm[i]) / (2 * eps);
       }
-      for (let i = 0; i < P; i++) for (let j = 0; j < i; j++) H[i * P + j] = H[j * P + i] = (H[i * P + j] + H[j * P + i]) / 2;
+      for (let i = 0; i < P; i++)
+        for (let j = 0; j < i; j++) H[i * P + j] = H[j * P + i] = (H[i * P + j] + H[j * P + i]) / 2;
       const { values, vectors } = symmetricEig(H, P);
-      const top = Array.from(values.keys()).sort((a, b) => values[b] - values[a]).slice(0, k);
+      const top = Array.from(values.keys())
+        .sort((a, b) => values[b] - values[a])
+        .slice(0, k);
       const g = net.grad(th);
       const gg = g.reduce((s, x) => s + x * x, 0);
       const byHand = top.reduce((s, i) => s + vectors[i].reduce((d, v, j) => d + v * g[j], 0) ** 2, 0) / gg;
-      const r = await subspaceExperiment({ ks: [k], net: { hidden: 4, dim: 3, n: 24, std: 1, separation: 3 }, sgd: { lr: 0.2, batchSize: 8, steps: th === theta0 ? 0 : 40 }, seeds: 4, checkpoints: [th === theta0 ? 0 : 40], lanczosSteps: 40, minibatchProbes: 1 });
+      const r = await subspaceExperiment({
+        ks: [k],
+        net: { hidden: 4, dim: 3, n: 24, std: 1, separation: 3 },
+        sgd: { lr: 0.2, batchSize: 8, steps: th === theta0 ? 0 : 40 },
+        seeds: 4,
+        checkpoints: [th === theta0 ? 0 : 40],
+        lanczosSteps: 40,
+        minibatchProbes: 1,
+      });
       // seed 3 of the experiment is the network above.
       expect(Math.abs(r.fraction[k][3][0] - byHand)).toBeLessThan(1e-6);
       expect(r.lambdaMax[k][3][0]).toBeCloseTo(values[top[0]], 6);
@@ -237,7 +300,10 @@ const NOT_REPRODUCED: RegExp[] = [
 function check(claims: ClaimCheck[]): void {
   for (const c of claims) {
     const known = NOT_REPRODUCED.some((re) => re.test(c.text));
-    expect(c.passed, `${known ? "now reproduces (update the notebook's explanation)" : "does not hold"}: ${c.text}\n  measured: ${c.details}`).toBe(!known);
+    expect(
+      c.passed,
+      `${known ? "now reproduces (update the notebook's explanation)" : "does not hold"}: ${c.text}\n  measured: ${c.details}`,
+    ).toBe(!known);
   }
 }
 
@@ -245,19 +311,39 @@ function check(claims: ClaimCheck[]): void {
 const CLAIM_TIMEOUT = 300_000;
 
 describe("hessian-spectrum: notebook claims (quick mode)", () => {
-  it("figure 1: bulk and outliers", async () => {
-    check(bulkClaims(await bulkExperiment(bulkConfig(true))));
-  }, CLAIM_TIMEOUT);
-  it("figure 2: tiny subspace", async () => {
-    check(subspaceClaims(await subspaceExperiment(subspaceConfig(true))));
-  }, CLAIM_TIMEOUT);
-  it("figure 2, extra run: SGD η = 1 (10× figure 1's)", async () => {
-    check(subspaceClaims(await subspaceExperiment(subspaceConfig(true, 1))));
-  }, CLAIM_TIMEOUT);
-  it("figure 3: batch Hessians", async () => {
-    check(batchClaims(await batchExperiment(batchConfig(true))));
-  }, CLAIM_TIMEOUT);
-  it("figure 4: densities and traces", async () => {
-    check(densityClaims(await densityExperiment(densityConfig(true))));
-  }, CLAIM_TIMEOUT);
+  it(
+    "figure 1: bulk and outliers",
+    async () => {
+      check(bulkClaims(await bulkExperiment(bulkConfig(true))));
+    },
+    CLAIM_TIMEOUT,
+  );
+  it(
+    "figure 2: tiny subspace",
+    async () => {
+      check(subspaceClaims(await subspaceExperiment(subspaceConfig(true))));
+    },
+    CLAIM_TIMEOUT,
+  );
+  it(
+    "figure 2, extra run: SGD η = 1 (10× figure 1's)",
+    async () => {
+      check(subspaceClaims(await subspaceExperiment(subspaceConfig(true, 1))));
+    },
+    CLAIM_TIMEOUT,
+  );
+  it(
+    "figure 3: batch Hessians",
+    async () => {
+      check(batchClaims(await batchExperiment(batchConfig(true))));
+    },
+    CLAIM_TIMEOUT,
+  );
+  it(
+    "figure 4: densities and traces",
+    async () => {
+      check(densityClaims(await densityExperiment(densityConfig(true))));
+    },
+    CLAIM_TIMEOUT,
+  );
 });

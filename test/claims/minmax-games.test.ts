@@ -52,13 +52,12 @@ const cfg = minmaxGamesConfig(true);
 /** Roots of μ² + bμ + c = 0 for complex b, c (each as [re, im]), as moduli. */
 function quadraticRootModuli(b: [number, number], c: [number, number]): number[] {
   // disc = b² − 4c
-  const dRe = b[0] * b[0] - b[1] * b[1] - 4 * c[0], dIm = 2 * b[0] * b[1] - 4 * c[1];
+  const dRe = b[0] * b[0] - b[1] * b[1] - 4 * c[0],
+    dIm = 2 * b[0] * b[1] - 4 * c[1];
   const r = Math.hypot(dRe, dIm);
-  const sRe = Math.sqrt((r + dRe) / 2), sIm = Math.sign(dIm || 1) * Math.sqrt((r - dRe) / 2);
-  return [
-    Math.hypot((-b[0] + sRe) / 2, (-b[1] + sIm) / 2),
-    Math.hypot((-b[0] - sRe) / 2, (-b[1] - sIm) / 2),
-  ];
+  const sRe = Math.sqrt((r + dRe) / 2),
+    sIm = Math.sign(dIm || 1) * Math.sqrt((r - dRe) / 2);
+  return [Math.hypot((-b[0] + sRe) / 2, (-b[1] + sIm) / 2), Math.hypot((-b[0] - sRe) / 2, (-b[1] - sIm) / 2)];
 }
 
 describe("figure 1: bilinear game x·y, η = 0.1, from (1, 1)", () => {
@@ -113,8 +112,18 @@ describe("figure 1: bilinear game x·y, η = 0.1, from (1, 1)", () => {
     await expect(bilinearDynamics({ lr: NaN })).rejects.toThrow(/lr/);
     await expect(bilinearDynamics({ steps: 1.5 })).rejects.toThrow(/steps/);
     await expect(bilinearDynamics({ nope: 1 } as never)).rejects.toThrow(/unknown option "nope"/);
-    await expect(gameSpectralRadius(bilinearGame({ A: [[1]] }), gdaRule(), { lrr: 0.1 })).rejects.toThrow(/unknown hyperparameter "lrr"/);
-    expect(() => regularizedNash({ P: [[0.5, 1], [0, 0.5]], beta: 0 })).toThrow(/no unique interior/);
+    await expect(gameSpectralRadius(bilinearGame({ A: [[1]] }), gdaRule(), { lrr: 0.1 })).rejects.toThrow(
+      /unknown hyperparameter "lrr"/,
+    );
+    expect(() =>
+      regularizedNash({
+        P: [
+          [0.5, 1],
+          [0, 0.5],
+        ],
+        beta: 0,
+      }),
+    ).toThrow(/no unique interior/);
     expect(() => nashMirrorProxRule({ players: [0, 1], beta: 0.1, ref: [1] })).toThrow(/ref/);
     expect(() => gameUpdateMatrix(bilinearGame({ A: [[1]], b: [1] }), gdaRule())).toThrow(/does not fix 0/);
   });
@@ -122,8 +131,11 @@ describe("figure 1: bilinear game x·y, η = 0.1, from (1, 1)", () => {
 
 describe("figure 2: complex momentum on x·y, α = 0.1", () => {
   it("the update matrix equals a hand-written 6×6 matrix of Algorithm 1", () => {
-    const a = 0.1, m = 0.8, th = 1.1;
-    const bRe = m * Math.cos(th), bIm = m * Math.sin(th);
+    const a = 0.1,
+      m = 0.8,
+      th = 1.1;
+    const bRe = m * Math.cos(th),
+      bIm = m * Math.sin(th);
     // state (x, y, Re μx, Re μy, Im μx, Im μy); F(x, y) = (y, −x).
     // μ' = βμ − F: Re μ' = bRe·Re μ − bIm·Im μ − F, Im μ' = bRe·Im μ + bIm·Re μ; z' = z + α Re μ'.
     const reMu = [
@@ -175,7 +187,8 @@ describe("figure 3: preference games on the simplex", () => {
     regularizedNash({ P: RPS_PREFERENCE, beta: 0 }).forEach((v) => expect(v).toBeCloseTo(1 / 3, 12));
     const c = regularizedNash({ P: CYCLIC_PREFERENCE, beta: 0 });
     [4 / 9, 2 / 9, 3 / 9].forEach((v, i) => expect(c[i]).toBeCloseTo(v, 12));
-    const beta = 0.1, ref = [0.5, 0.3, 0.2];
+    const beta = 0.1,
+      ref = [0.5, 0.3, 0.2];
     const s = regularizedNash({ P: CYCLIC_PREFERENCE, beta, ref });
     // π* ∝ ref · exp((Pπ*)/β)
     const w = ref.map((r, i) => r * Math.exp(CYCLIC_PREFERENCE[i].reduce((a, p, j) => a + p * s[j], 0) / beta));
@@ -184,21 +197,33 @@ describe("figure 3: preference games on the simplex", () => {
   });
 
   it("a Nash-MP step is the closed-form KL-prox step of Tiapkin et al.", () => {
-    const P = CYCLIC_PREFERENCE, beta = 0.2, eta = 0.7, ref = [0.5, 0.3, 0.2];
+    const P = CYCLIC_PREFERENCE,
+      beta = 0.2,
+      eta = 0.7,
+      ref = [0.5, 0.3, 0.2];
     const game = preferenceSimplexGame({ P });
     const rule = nashMirrorProxRule({ players: game.players!, beta, ref: [...ref, ...ref] });
     const z = [0.6, 0.3, 0.1, 0.2, 0.5, 0.3];
     // field of the unregularised game: F_p = −(P−½)q, F_q = −(P−½)p (P − ½ antisymmetric)
     const field = (v: readonly number[]) => {
-      const p = v.slice(0, 3), q = v.slice(3);
+      const p = v.slice(0, 3),
+        q = v.slice(3);
       const Fp = [0, 1, 2].map((i) => -P[i].reduce((a, Pij, j) => a + (Pij - 0.5) * q[j], 0));
       const Fq = [0, 1, 2].map((i) => -P[i].reduce((a, Pij, j) => a + (Pij - 0.5) * p[j], 0));
       return [...Fp, ...Fq];
     };
     const prox = (base: number[], d: number[]) => {
       const out: number[] = [];
-      for (const g of [[0, 1, 2], [3, 4, 5]]) {
-        const w = g.map((i) => Math.pow(base[i], 1 / (1 + eta * beta)) * Math.pow(ref[i % 3], (eta * beta) / (1 + eta * beta)) * Math.exp((-eta * d[i]) / (1 + eta * beta)));
+      for (const g of [
+        [0, 1, 2],
+        [3, 4, 5],
+      ]) {
+        const w = g.map(
+          (i) =>
+            Math.pow(base[i], 1 / (1 + eta * beta)) *
+            Math.pow(ref[i % 3], (eta * beta) / (1 + eta * beta)) *
+            Math.exp((-eta * d[i]) / (1 + eta * beta)),
+        );
         const s = w.reduce((a, b) => a + b, 0);
         out.push(...w.map((v) => v / s));
       }
@@ -209,11 +234,17 @@ describe("figure 3: preference games on the simplex", () => {
     got.forEach((v, i) => expect(v).toBeCloseTo(expected[i], 12));
   });
 
-  for (const [name, P] of [["rock-paper-scissors", RPS_PREFERENCE], ["cyclic preference", CYCLIC_PREFERENCE]] as const) {
+  for (const [name, P] of [
+    ["rock-paper-scissors", RPS_PREFERENCE],
+    ["cyclic preference", CYCLIC_PREFERENCE],
+  ] as const) {
     it(`${name}: multiplicative weights' last iterate moves away, its average and mirror prox converge`, async () => {
       const r = await preferenceGameDynamics({ P, ...cfg.preference });
       const c = (k: string) => r.curves.find((x) => x.key === k)!.kl;
-      const mw = c("mw"), avg = c("mwAverage"), mp = c("mirrorProx"), eg = c("extragradientLogits");
+      const mw = c("mw"),
+        avg = c("mwAverage"),
+        mp = c("mirrorProx"),
+        eg = c("extragradientLogits");
       expect(mw[mw.length - 1]).toBeGreaterThan(5 * mw[0]);
       expect(avg[avg.length - 1]).toBeLessThan(0.01 * avg[0]);
       expect(mp[mp.length - 1]).toBeLessThan(1e-6 * mp[0]);
@@ -254,14 +285,22 @@ describe("the notebook's claim checks and figures (quick mode)", () => {
     const real = realMomentumRadii(cfg.realBetas);
     const runs = await complexMomentumTrajectories(cfg.momentumTrajectories);
     const check = await complexMomentumMeasuredRates(cfg.heatmapCheck);
-    const checkHeat = complexMomentumHeatmap({ lr: cfg.heatmapCheck.lr, magnitudes: cfg.heatmapCheck.magnitudes, args: cfg.heatmapCheck.args });
+    const checkHeat = complexMomentumHeatmap({
+      lr: cfg.heatmapCheck.lr,
+      magnitudes: cfg.heatmapCheck.magnitudes,
+      args: cfg.heatmapCheck.args,
+    });
     const rps = await preferenceGameDynamics({ P: RPS_PREFERENCE, ...cfg.preference });
     const cyc = await preferenceGameDynamics({ P: CYCLIC_PREFERENCE, ...cfg.preference });
     const reg = await regularizedPreferenceDynamics(cfg.regularized);
     const st = await stochasticExtragradient(cfg.stochastic);
     const claims = [
       ...bilinearClaims(b),
-      ...complexMomentumClaims(heat, cfg.realBetas, real, runs, { ...cfg.heatmapCheck, rate: check.rate, radius: checkHeat.radius }),
+      ...complexMomentumClaims(heat, cfg.realBetas, real, runs, {
+        ...cfg.heatmapCheck,
+        rate: check.rate,
+        radius: checkHeat.radius,
+      }),
       ...preferenceClaims("RPS", rps),
       ...preferenceClaims("cyclic", cyc),
       ...regularizedClaims(reg),
@@ -273,7 +312,13 @@ describe("the notebook's claim checks and figures (quick mode)", () => {
       bilinearFigure(b),
       complexMomentumHeatmapFigure(heat, runs),
       complexMomentumFigure(cfg.realBetas, real, runs),
-      preferenceFigure([{ name: "RPS", res: rps }, { name: "cyclic", res: cyc }], reg),
+      preferenceFigure(
+        [
+          { name: "RPS", res: rps },
+          { name: "cyclic", res: cyc },
+        ],
+        reg,
+      ),
       stochasticFigure(st),
     ];
     for (const f of figs) {
@@ -281,7 +326,11 @@ describe("the notebook's claim checks and figures (quick mode)", () => {
       for (const tr of f.data) {
         for (const key of ["x", "y"]) {
           const v = tr[key] as number[] | undefined;
-          if (v) expect(v.every((u) => Number.isFinite(u)), `${String(tr.name)} ${key}`).toBe(true); // (null would mark a real β with ρ ≤ 1)
+          if (v)
+            expect(
+              v.every((u) => Number.isFinite(u)),
+              `${String(tr.name)} ${key}`,
+            ).toBe(true); // (null would mark a real β with ρ ≤ 1)
         }
       }
     }
@@ -289,7 +338,10 @@ describe("the notebook's claim checks and figures (quick mode)", () => {
 
   it("a claim check fails when the numbers do not support it", async () => {
     const b = await bilinearDynamics({ ...cfg.bilinear, steps: 50 });
-    const broken = { ...b, methods: b.methods.map((m) => (m.key === "extragradient" ? { ...m, measuredRate: m.measuredRate + 0.01 } : m)) };
+    const broken = {
+      ...b,
+      methods: b.methods.map((m) => (m.key === "extragradient" ? { ...m, measuredRate: m.measuredRate + 0.01 } : m)),
+    };
     expect(bilinearClaims(broken).find((c) => c.text.startsWith("extragradient"))!.passed).toBe(false);
   });
 });
@@ -300,6 +352,11 @@ describe("helpers", () => {
     expect(() => geometricRate([1, 0], 0, 1)).toThrow(/positive/);
     expect(klDivergence([0.5, 0.5], [0.5, 0.5])).toBe(1e-16);
     expect(klDivergence([0.5, 0.5], [0.25, 0.75])).toBeCloseTo(0.5 * Math.log(2) + 0.5 * Math.log(2 / 3), 14);
-    expect(spectralRadiusOfMatrix([[0, -2], [2, 0]])).toBeCloseTo(2, 12);
+    expect(
+      spectralRadiusOfMatrix([
+        [0, -2],
+        [2, 0],
+      ]),
+    ).toBeCloseTo(2, 12);
   });
 });

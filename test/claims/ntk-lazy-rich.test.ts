@@ -41,7 +41,9 @@ beforeAll(async () => {
 
 describe("ntk-lazy-rich: building blocks", () => {
   it("closed-form two-layer NTK equals the library's autodiff NTK and a finite-difference Jacobian", async () => {
-    const D = 3, N = 6, n = 4;
+    const D = 3,
+      N = 6,
+      n = 4;
     for (const scaling of ["ntk", "meanfield"] as const) {
       const net = twoLayerNetwork({ inputDim: D, width: N, activation: "relu", scaling });
       const batched = net.init(7, { runs: 2 });
@@ -58,7 +60,8 @@ describe("ntk-lazy-rich: building blocks", () => {
         expect(Math.abs(viaPseudo.data[e] - viaNtvp.data[e])).toBeLessThan(1e-5 * scale);
       }
       // Float64 central differences of f(x_i) in every parameter: Θ = J Jᵀ.
-      const w = Float64Array.from(await run1[0].w.data()), a = Float64Array.from(await run1[1].w.data());
+      const w = Float64Array.from(await run1[0].w.data()),
+        a = Float64Array.from(await run1[1].w.data());
       const xs = await x.data();
       const [c1, c2] = net.multipliers;
       const fx = (wv: Float64Array, av: Float64Array, i: number) => {
@@ -86,23 +89,29 @@ describe("ntk-lazy-rich: building blocks", () => {
         }
         return row;
       });
-      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-        const ref = J[i].reduce((s, v, p) => s + v * J[j][p], 0);
-        expect(Math.abs(cd[n * n + i * n + j] - ref)).toBeLessThan(1e-4 * scale);
-      }
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < n; j++) {
+          const ref = J[i].reduce((s, v, p) => s + v * J[j][p], 0);
+          expect(Math.abs(cd[n * n + i * n + j] - ref)).toBeLessThan(1e-4 * scale);
+        }
       tf.dispose([closed, x, ...batched.map((l) => l.w), ...run1.map((l) => l.w)]);
     }
   });
 
   it("hand-written GD step of the centred model f = α(g − g₀) equals a step with tfjs autodiff", async () => {
-    const D = 4, N = 5, P = 6, R = 2;
+    const D = 4,
+      N = 5,
+      P = 6,
+      R = 2;
     const net = twoLayerNetwork({ inputDim: D, width: N, activation: "relu", scaling: "meanfield" });
     const [c1, c2] = net.multipliers;
     const p0 = net.init(2, { runs: R });
     const p1 = net.init(9, { runs: R }); // moved parameters (g ≠ g₀)
     const rng = new Rng(5);
-    const x = rng.normalTensor([P, D]), y = rng.normalTensor([P, 1]);
-    const alpha = tf.tensor1d([1, 7]), lr = tf.tensor1d([0.3, 0.3 / 49]);
+    const x = rng.normalTensor([P, D]),
+      y = rng.normalTensor([P, 1]);
+    const alpha = tf.tensor1d([1, 7]),
+      lr = tf.tensor1d([0.3, 0.3 / 49]);
     const g0 = net.apply(p0, x);
     const xb = tf.broadcastTo(x.expandDims(0), [R, P, D]);
     const [w1, a1] = centredTwoLayerStep(p1[0].w, p1[1].w, xb, g0, y, alpha, lr, c1, c2);
@@ -113,8 +122,12 @@ describe("ntk-lazy-rich: building blocks", () => {
     const [gw, ga] = tf.grads(loss)([p1[0].w, p1[1].w]);
     const wRef = tf.sub(p1[0].w, tf.mul(gw, lr.reshape([R, 1, 1])));
     const aRef = tf.sub(p1[1].w, tf.mul(ga, lr.reshape([R, 1, 1])));
-    for (const [got, ref] of [[w1, wRef], [a1, aRef]] as const) {
-      const g = await got.data(), r = await ref.data();
+    for (const [got, ref] of [
+      [w1, wRef],
+      [a1, aRef],
+    ] as const) {
+      const g = await got.data(),
+        r = await ref.data();
       const scale = Math.max(...Array.from(r, Math.abs));
       for (let i = 0; i < g.length; i++) expect(Math.abs(g[i] - r[i])).toBeLessThan(1e-5 * scale);
     }
@@ -124,29 +137,37 @@ describe("ntk-lazy-rich: building blocks", () => {
   });
 
   it("twoLayerNtk rejects mismatched shapes", () => {
-    const w = tf.zeros([2, 3, 4]), a = tf.zeros([2, 5, 1]), x = tf.zeros([6, 3]);
+    const w = tf.zeros([2, 3, 4]),
+      a = tf.zeros([2, 5, 1]),
+      x = tf.zeros([6, 3]);
     expect(() => twoLayerNtk(w, a, x, 1, 1)).toThrow(/twoLayerNtk/);
     tf.dispose([w, a, x]);
   });
 
   it("Cholesky solve: residual of a random SPD system, and a clear error when not positive definite", () => {
     const rng = new Rng(1);
-    const n = 7, k = 3;
+    const n = 7,
+      k = 3;
     const G = rng.normalArray(n * n);
     const A = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let p = 0; p < n; p++) A[i * n + j] += G[i * n + p] * G[j * n + p];
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) for (let p = 0; p < n; p++) A[i * n + j] += G[i * n + p] * G[j * n + p];
     const B = rng.normalArray(n * k);
     const X = choleskySolve(A, n, B, k, 0.5);
-    for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) {
-      let s = 0.5 * X[i * k + c];
-      for (let j = 0; j < n; j++) s += A[i * n + j] * X[j * k + c];
-      expect(s).toBeCloseTo(B[i * k + c], 10);
-    }
-    expect(() => choleskySolve(Float64Array.from([1, 2, 2, 1]), 2, Float64Array.from([1, 1]), 1)).toThrow(/positive definite/);
+    for (let i = 0; i < n; i++)
+      for (let c = 0; c < k; c++) {
+        let s = 0.5 * X[i * k + c];
+        for (let j = 0; j < n; j++) s += A[i * n + j] * X[j * k + c];
+        expect(s).toBeCloseTo(B[i * k + c], 10);
+      }
+    expect(() => choleskySolve(Float64Array.from([1, 2, 2, 1]), 2, Float64Array.from([1, 1]), 1)).toThrow(
+      /positive definite/,
+    );
   });
 
   it("pNTK error is 0 for Θ = pNTK ⊗ I and ‖off-diagonal‖/‖Θ‖ otherwise", () => {
-    const n = 2, O = 3;
+    const n = 2,
+      O = 3;
     const pk = { data: Float64Array.from([2, 1, 1, 3]), shape: [n, n] };
     const full = { data: new Float64Array(n * n * O * O), shape: [n, n, O, O] };
     for (let i = 0; i < n * n; i++) for (let k = 0; k < O; k++) full.data[(i * O + k) * O + k] = pk.data[i];
@@ -159,7 +180,16 @@ describe("ntk-lazy-rich: building blocks", () => {
   it("log–log slope, median and first crossing on exact cases", () => {
     expect(logLogSlope([1, 4, 16, 64], [8, 4, 2, 1])).toBeCloseTo(-0.5, 12);
     expect(median([3, 1, 2, NaN])).toBe(2);
-    expect(firstCrossing(medianBand([[5, 3, 1], [4, 4, 0.5], [6, 2, 2]]).median, 2.5)).toBe(2);
+    expect(
+      firstCrossing(
+        medianBand([
+          [5, 3, 1],
+          [4, 4, 0.5],
+          [6, 2, 2],
+        ]).median,
+        2.5,
+      ),
+    ).toBe(2);
     expect(firstCrossing(medianBand([[5, 3]]).median, 0)).toBe(-1);
     expect(() => logLogSlope([1, 2], [1])).toThrow(/points/);
   });
@@ -177,7 +207,10 @@ const NOT_REPRODUCED: RegExp[] = [/^α = 30: the train loss drops long before th
 function check(claims: ClaimCheck[]): void {
   for (const c of claims) {
     const known = NOT_REPRODUCED.some((re) => re.test(c.text));
-    expect(c.passed, `${known ? "now reproduces (update the notebook's explanation)" : "does not hold"}: ${c.text}\n  measured: ${JSON.stringify(c.details)}`).toBe(!known);
+    expect(
+      c.passed,
+      `${known ? "now reproduces (update the notebook's explanation)" : "does not hold"}: ${c.text}\n  measured: ${JSON.stringify(c.details)}`,
+    ).toBe(!known);
   }
 }
 
@@ -198,6 +231,10 @@ describe("ntk-lazy-rich: notebook claims (quick mode)", () => {
   it("a claim check fails when the numbers do not support it", async () => {
     // Two nearly equal widths: no meaningful slope, so the 1/√m claims must not pass vacuously.
     const r = await ntkWidthExperiment({ ...widthConfig(true), widths: [100, 101], seeds: 2, angles: 4, steps: 5 });
-    expect(widthClaims(r).slice(0, 2).some((c) => !c.passed)).toBe(true);
+    expect(
+      widthClaims(r)
+        .slice(0, 2)
+        .some((c) => !c.passed),
+    ).toBe(true);
   });
 });

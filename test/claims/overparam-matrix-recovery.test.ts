@@ -49,11 +49,12 @@ const cfg = overparamMatrixRecoveryConfig(true);
 /** f(X) = ¼‖XXᵀ − M*‖²_F by dense loops (the reference the gradients are differenced on). */
 function fullLoss(X: Float64Array, k: number, M: Float64Array, n: number): number {
   let s = 0;
-  for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) {
-    let v = -M[a * n + b];
-    for (let j = 0; j < k; j++) v += X[a * k + j] * X[b * k + j];
-    s += v * v;
-  }
+  for (let a = 0; a < n; a++)
+    for (let b = 0; b < n; b++) {
+      let v = -M[a * n + b];
+      for (let j = 0; j < k; j++) v += X[a * k + j] * X[b * k + j];
+      s += v * v;
+    }
   return s / 4;
 }
 
@@ -62,11 +63,12 @@ function sensingLoss(X: Float64Array, k: number, M: Float64Array, n: number, A: 
   let s = 0;
   for (let i = 0; i < m; i++) {
     let r = 0;
-    for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) {
-      let v = -M[a * n + b];
-      for (let j = 0; j < k; j++) v += X[a * k + j] * X[b * k + j];
-      r += A[i * n * n + a * n + b] * v;
-    }
+    for (let a = 0; a < n; a++)
+      for (let b = 0; b < n; b++) {
+        let v = -M[a * n + b];
+        for (let j = 0; j < k; j++) v += X[a * k + j] * X[b * k + j];
+        r += A[i * n * n + a * n + b] * v;
+      }
     s += r * r;
   }
   return s / (4 * m);
@@ -75,7 +77,8 @@ function sensingLoss(X: Float64Array, k: number, M: Float64Array, n: number, A: 
 function finiteDifference(f: (x: Float64Array) => number, x: Float64Array, h = 1e-6): Float64Array {
   const g = new Float64Array(x.length);
   for (let i = 0; i < x.length; i++) {
-    const xp = Float64Array.from(x), xm = Float64Array.from(x);
+    const xp = Float64Array.from(x),
+      xm = Float64Array.from(x);
     xp[i] += h;
     xm[i] -= h;
     g[i] = (f(xp) - f(xm)) / (2 * h);
@@ -99,12 +102,29 @@ describe("overparam-matrix-recovery: helpers", () => {
   });
   it("geometricRateFit recovers ρ of c·ρᵗ, logLogSlope the exponent of a power law", () => {
     const t = Array.from({ length: 50 }, (_, i) => i * 3);
-    const fit = geometricRateFit(t, t.map((s) => 2 * 0.93 ** s), 1e-30, 10);
+    const fit = geometricRateFit(
+      t,
+      t.map((s) => 2 * 0.93 ** s),
+      1e-30,
+      10,
+    );
     expect(fit.rate).toBeCloseTo(0.93, 12);
     expect(fit.r2).toBeCloseTo(1, 12);
-    expect(() => geometricRateFit(t, t.map(() => 1), 2, 3)).toThrow(/only 0 points/);
+    expect(() =>
+      geometricRateFit(
+        t,
+        t.map(() => 1),
+        2,
+        3,
+      ),
+    ).toThrow(/only 0 points/);
     const x = [10, 20, 50, 100, 1000];
-    expect(logLogSlope(x, x.map((v) => 3 / v ** 2))).toBeCloseTo(-2, 12);
+    expect(
+      logLogSlope(
+        x,
+        x.map((v) => 3 / v ** 2),
+      ),
+    ).toBeCloseTo(-2, 12);
   });
   it("shiftedPowerFit recovers p and t₀ of C/(t + t₀)^p where the raw slope is biased", () => {
     const t = logSteps(10000, 60, { zero: true }).filter((s) => s >= 1000);
@@ -116,11 +136,12 @@ describe("overparam-matrix-recovery: helpers", () => {
   });
   it("spikedTarget builds M* = U diag(σ) Uᵀ with orthonormal U", () => {
     const t = spikedTarget(8, [1, 0.75, 0.5], 3);
-    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) {
-      let d = 0;
-      for (let a = 0; a < 8; a++) d += t.U[a * 3 + i] * t.U[a * 3 + j];
-      expect(d).toBeCloseTo(i === j ? 1 : 0, 12);
-    }
+    for (let i = 0; i < 3; i++)
+      for (let j = 0; j < 3; j++) {
+        let d = 0;
+        for (let a = 0; a < 8; a++) d += t.U[a * 3 + i] * t.U[a * 3 + j];
+        expect(d).toBeCloseTo(i === j ? 1 : 0, 12);
+      }
     // ⟨M*, U_j U_jᵀ⟩ = σ_j
     t.sigmas.forEach((s, j) => {
       let v = 0;
@@ -137,12 +158,15 @@ describe("overparam-matrix-recovery: helpers", () => {
     expect(() => sensingGram(new Float64Array(7), 2, 2)).toThrow(/expected m·n² = 8/);
     expect(() => sensingGram(Float64Array.from([1, 2, 3, 4]), 1, 2)).toThrow(/not symmetric at \(0, 1\)/);
     const t = spikedTarget(5, [1], 0);
-    expect(() => runSymmetricGD({ target: t, k: 2, X0: new Float64Array(7), lr: 0.1, record: [0, 1] })).toThrow(/not a multiple of n·k = 10/);
+    expect(() => runSymmetricGD({ target: t, k: 2, X0: new Float64Array(7), lr: 0.1, record: [0, 1] })).toThrow(
+      /not a multiple of n·k = 10/,
+    );
   });
 });
 
 describe("overparam-matrix-recovery: float64 kernels vs references", () => {
-  const n = 6, k = 4;
+  const n = 6,
+    k = 4;
   const target = spikedTarget(n, [1, 0.75, 0.5], 11);
   const rng = new Rng(5);
   const X = rng.normalArray(n * k, 0, 0.5);
@@ -183,23 +207,38 @@ describe("overparam-matrix-recovery: float64 kernels vs references", () => {
   });
 
   it("asymmetric: ∇ of ½‖FGᵀ − M*‖²_F matches finite differences", () => {
-    const F = rng.normalArray(n * k, 0, 0.5), G = rng.normalArray(n * k, 0, 0.5);
+    const F = rng.normalArray(n * k, 0, 0.5),
+      G = rng.normalArray(n * k, 0, 0.5);
     const loss = (f: Float64Array, g: Float64Array) => {
       let s = 0;
-      for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) {
-        let v = -target.M[a * n + b];
-        for (let j = 0; j < k; j++) v += f[a * k + j] * g[b * k + j];
-        s += v * v;
-      }
+      for (let a = 0; a < n; a++)
+        for (let b = 0; b < n; b++) {
+          let v = -target.M[a * n + b];
+          for (let j = 0; j < k; j++) v += f[a * k + j] * g[b * k + j];
+          s += v * v;
+        }
       return s / 2;
     };
     const grads = asymmetricGradient(F, G, k, target);
-    expect(maxAbsDiff(grads.F, finiteDifference((f) => loss(f, G), F))).toBeLessThan(1e-7);
-    expect(maxAbsDiff(grads.G, finiteDifference((g) => loss(F, g), G))).toBeLessThan(1e-7);
+    expect(
+      maxAbsDiff(
+        grads.F,
+        finiteDifference((f) => loss(f, G), F),
+      ),
+    ).toBeLessThan(1e-7);
+    expect(
+      maxAbsDiff(
+        grads.G,
+        finiteDifference((g) => loss(F, g), G),
+      ),
+    ).toBeLessThan(1e-7);
   });
 
   it("runSymmetricGD over a runs axis equals the library's sgd on the tfjs landscape (float32 tolerance)", async () => {
-    const m = 50, steps = 20, lr = 0.05, runs = 2;
+    const m = 50,
+      steps = 20,
+      lr = 0.05,
+      runs = 2;
     const ms = matrixSensing({ n, rank: 3, modelRank: k, measurements: m, seed: 8 });
     const A = Float64Array.from(await ms.A.data());
     const t = { n, r: 3, sigmas: [1, 1, 1], U: new Float64Array(n * 3), M: Float64Array.from(ms.target.flat()) };
@@ -214,28 +253,47 @@ describe("overparam-matrix-recovery: float64 kernels vs references", () => {
   });
 
   it("runAsymmetricGD takes the GD step on both factors and records ‖FGᵀ − M*‖²_F", () => {
-    const F0 = rng.normalArray(n * k, 0, 0.3), G0 = rng.normalArray(n * k, 0, 0.3);
+    const F0 = rng.normalArray(n * k, 0, 0.3),
+      G0 = rng.normalArray(n * k, 0, 0.3);
     const res = runAsymmetricGD({ target, k, F0, G0, lr: 0.1, record: [0, 1] });
     const g = asymmetricGradient(F0, G0, k, target);
-    expect(maxAbsDiff(res.F, F0.map((v, i) => v - 0.1 * g.F[i]))).toBeLessThan(1e-14);
-    expect(maxAbsDiff(res.G, G0.map((v, i) => v - 0.1 * g.G[i]))).toBeLessThan(1e-14);
-    expect(res.errors[0][0]).toBeCloseTo(2 * (() => {
-      let s = 0;
-      for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) {
-        let v = -target.M[a * n + b];
-        for (let j = 0; j < k; j++) v += F0[a * k + j] * G0[b * k + j];
-        s += v * v;
-      }
-      return s / 2;
-    })(), 12);
+    expect(
+      maxAbsDiff(
+        res.F,
+        F0.map((v, i) => v - 0.1 * g.F[i]),
+      ),
+    ).toBeLessThan(1e-14);
+    expect(
+      maxAbsDiff(
+        res.G,
+        G0.map((v, i) => v - 0.1 * g.G[i]),
+      ),
+    ).toBeLessThan(1e-14);
+    expect(res.errors[0][0]).toBeCloseTo(
+      2 *
+        (() => {
+          let s = 0;
+          for (let a = 0; a < n; a++)
+            for (let b = 0; b < n; b++) {
+              let v = -target.M[a * n + b];
+              for (let j = 0; j < k; j++) v += F0[a * k + j] * G0[b * k + j];
+              s += v * v;
+            }
+          return s / 2;
+        })(),
+      12,
+    );
   });
 
   it("scalar closed form: one spurious direction follows s ← s − ηs³, so s_t² ≈ 1/(2ηt)", () => {
     // n = 2, M* = e₁e₁ᵀ (r = 1), k = 2, X₀ = diag(1, s₀): the second column never mixes.
     const t = spikedTarget(2, [1], 0);
     // Rotate X₀ into M*'s eigenbasis: X₀ = [u, v]·diag(1, s₀), u = U, v ⟂ u.
-    const u = [t.U[0], t.U[1]], v = [-t.U[1], t.U[0]];
-    const s0 = 0.3, eta = 0.1, T = 2000;
+    const u = [t.U[0], t.U[1]],
+      v = [-t.U[1], t.U[0]];
+    const s0 = 0.3,
+      eta = 0.1,
+      T = 2000;
     const X0 = Float64Array.from([u[0], s0 * v[0], u[1], s0 * v[1]]);
     const res = runSymmetricGD({ target: t, k: 2, X0, lr: eta, record: [T] });
     let s = s0;
@@ -271,7 +329,12 @@ describe("overparam-matrix-recovery: two-layer ReLU convex reformulation", () =>
         else expect(v).toBeLessThan(0);
       });
     }
-    expect(() => reluArrangement([[1, 0, 1], [2, 0, 2]])).toThrow(/parallel/);
+    expect(() =>
+      reluArrangement([
+        [1, 0, 1],
+        [2, 0, 2],
+      ]),
+    ).toThrow(/parallel/);
   });
 
   it("closed form: for β above every ‖Π_K(±X̃ᵀD y)‖ the optimum is θ = 0 with p* = ½‖y‖², certified from both sides", () => {

@@ -19,7 +19,10 @@ import { BACKENDS, tinyMlp } from "./helpers";
 
 function knownSpectrum(lam: number[], seed: number): DenseMatrix {
   const rng = new Rng(seed);
-  return fromEigen(lam, randomOrthonormal(lam.length, lam.length, () => rng.normal()));
+  return fromEigen(
+    lam,
+    randomOrthonormal(lam.length, lam.length, () => rng.normal()),
+  );
 }
 
 /** tr(Aᵏ)/d from a spectrum. */
@@ -83,7 +86,9 @@ describe("stochastic Lanczos quadrature (explicit matrices)", () => {
   it("rejects bad options", async () => {
     await expect(spectralDensity(matrixOperator(A), { probes: 0 })).rejects.toThrow(/probes/);
     await expect(spectralDensity(matrixOperator(A), { sigma: -1 })).rejects.toThrow(/sigma/);
-    await expect(spectralDensity(matrixOperator(A), { probeVectors: [new Float64Array(3)] })).rejects.toThrow(/length 3/);
+    await expect(spectralDensity(matrixOperator(A), { probeVectors: [new Float64Array(3)] })).rejects.toThrow(
+      /length 3/,
+    );
   });
 });
 
@@ -124,8 +129,11 @@ describe("Hutchinson and Hutch++ (explicit matrices)", () => {
     const lam = Array.from({ length: d }, (_, i) => 1 / (i + 1) ** 2);
     const B = knownSpectrum(lam, 8);
     const tr = lam.reduce((a, b) => a + b, 0);
-    let e1 = 0, e2 = 0, within = 0;
-    const trials = 20, m = 30;
+    let e1 = 0,
+      e2 = 0,
+      within = 0;
+    const trials = 20,
+      m = 30;
     for (let seed = 0; seed < trials; seed++) {
       const h = await hutchinson(matrixOperator(B), { probes: m, seed });
       const hpp = await hutchPlusPlus(matrixOperator(B), { matvecs: m, seed });
@@ -150,13 +158,17 @@ for (const backend of BACKENDS) {
       const params = fx.params();
       const H = await denseHessian(fx.loss, params);
       const d = H.n;
-      let tr = 0, tr2 = 0;
+      let tr = 0,
+        tr2 = 0;
       for (let i = 0; i < d; i++) tr += H.data[i * d + i];
       for (let i = 0; i < d * d; i++) tr2 += H.data[i] ** 2;
       const op = hessianOperator(fx.loss, params);
       const r = await spectralDensity(op, { probes: 6, steps: 12, seed: 3 });
       expect(integrateDensity(r)).toBeCloseTo(1, 6);
-      for (const [k, want] of [[1, tr / d], [2, tr2 / d]] as const) {
+      for (const [k, want] of [
+        [1, tr / d],
+        [2, tr2 / d],
+      ] as const) {
         const { m, se } = meanSe(perProbe(r, k));
         expect(Math.abs(m - want)).toBeLessThan(4 * se + 1e-6);
       }

@@ -90,7 +90,14 @@ describe("Lanczos and power iteration on explicit matrices (float64)", () => {
     await expect(lanczos(matrixOperator(A), { k: 0 })).rejects.toThrow(/k must be/);
     await expect(lanczos(matrixOperator(A), { which: "top" as never })).rejects.toThrow(/which/);
     await expect(powerIteration(matrixOperator(A), { tol: -1 })).rejects.toThrow(/tol/);
-    await expect(lanczos(matrixOperator([[1, 0], [0, NaN]]))).rejects.toThrow(/NaN/);
+    await expect(
+      lanczos(
+        matrixOperator([
+          [1, 0],
+          [0, NaN],
+        ]),
+      ),
+    ).rejects.toThrow(/NaN/);
   });
 });
 
@@ -116,7 +123,9 @@ for (const backend of BACKENDS) {
       lz.values.forEach((v, i) => expect(relErr(v, top[i])).toBeLessThan(1e-4));
       lz.residuals.forEach((r) => expect(r).toBeLessThan(1e-3 * top[0]));
 
-      const byMag = Array.from(full.values).sort((a, b) => Math.abs(b) - Math.abs(a)).slice(0, 5);
+      const byMag = Array.from(full.values)
+        .sort((a, b) => Math.abs(b) - Math.abs(a))
+        .slice(0, 5);
       // top-3 only: λ4 ≈ 0.406 and λ5 ≈ 0.397 are 2% apart, which power iteration resolves only in thousands of steps
       const pw = await powerIteration(op, { k: 3, tol: 1e-5, maxIter: 1000 });
       expect(pw.converged).toBe(true);

@@ -33,15 +33,20 @@ export interface MlpFixture {
 export function tinyMlp(seed = 1, sizes = { nIn: 3, nHidden: 4, nOut: 3, n: 6 }, weightScale = 1.2): MlpFixture {
   const { nIn, nHidden, nOut, n } = sizes;
   const rng = new Rng(seed);
-  const nb1 = nHidden, nb2 = nOut, nw1 = nIn * nHidden, nw2 = nHidden * nOut;
+  const nb1 = nHidden,
+    nb2 = nOut,
+    nw1 = nIn * nHidden,
+    nw2 = nHidden * nOut;
   const P = nb1 + nb2 + nw1 + nw2;
   const theta = new Float64Array(P);
-  for (let i = 0; i < P; i++) theta[i] = rng.normal(0, i < nb1 + nb2 ? 0.3 : weightScale / Math.sqrt(i < nb1 + nb2 + nw1 ? nIn : nHidden));
+  for (let i = 0; i < P; i++)
+    theta[i] = rng.normal(0, i < nb1 + nb2 ? 0.3 : weightScale / Math.sqrt(i < nb1 + nb2 + nw1 ? nIn : nHidden));
   const X = rng.normalArray(n * nIn);
   const Y = Int32Array.from({ length: n }, () => rng.int(nOut));
   const off = { b1: 0, b2: nb1, w1: nb1 + nb2, w2: nb1 + nb2 + nw1 };
 
-  const f32 = (a: Float64Array, s: number, len: number, shape: number[]) => tf.tensor(Float32Array.from(a.subarray(s, s + len)), shape);
+  const f32 = (a: Float64Array, s: number, len: number, shape: number[]) =>
+    tf.tensor(Float32Array.from(a.subarray(s, s + len)), shape);
   const params = () => ({
     b1: f32(theta, off.b1, nb1, [nHidden]),
     b2: f32(theta, off.b2, nb2, [nOut]),
@@ -63,7 +68,8 @@ export function tinyMlp(seed = 1, sizes = { nIn: 3, nHidden: 4, nOut: 3, n: 6 },
   };
 
   const forward = (th: Float64Array, x: ArrayLike<number>) => {
-    const h = new Float64Array(nHidden), z = new Float64Array(nOut);
+    const h = new Float64Array(nHidden),
+      z = new Float64Array(nOut);
     for (let j = 0; j < nHidden; j++) {
       let s = th[off.b1 + j];
       for (let i = 0; i < nIn; i++) s += x[i] * th[off.w1 + i * nHidden + j];
@@ -113,18 +119,22 @@ export function tinyMlp(seed = 1, sizes = { nIn: 3, nHidden: 4, nOut: 3, n: 6 },
     return g;
   };
   const hessianRef = () => {
-    const H = new Float64Array(P * P), eps = 1e-5;
+    const H = new Float64Array(P * P),
+      eps = 1e-5;
     for (let j = 0; j < P; j++) {
-      const tp = Float64Array.from(theta), tm = Float64Array.from(theta);
+      const tp = Float64Array.from(theta),
+        tm = Float64Array.from(theta);
       tp[j] += eps;
       tm[j] -= eps;
-      const gp = gradRef(tp), gm = gradRef(tm);
+      const gp = gradRef(tp),
+        gm = gradRef(tm);
       for (let i = 0; i < P; i++) H[i * P + j] = (gp[i] - gm[i]) / (2 * eps);
     }
-    for (let i = 0; i < P; i++) for (let j = i + 1; j < P; j++) {
-      const m = 0.5 * (H[i * P + j] + H[j * P + i]);
-      H[i * P + j] = H[j * P + i] = m;
-    }
+    for (let i = 0; i < P; i++)
+      for (let j = i + 1; j < P; j++) {
+        const m = 0.5 * (H[i * P + j] + H[j * P + i]);
+        H[i * P + j] = H[j * P + i] = m;
+      }
     return H;
   };
   return { sizes, theta, X, Y, params, xTensor, yOneHot, model, loss, lossRef, gradRef, logitsRef, hessianRef };

@@ -7,8 +7,23 @@ import { beale, himmelblau, rosenbrock } from "../../lib/landscapes/testFunction
 import { landscapeLoss } from "../../lib/landscapes/tfjs";
 import { logSoftmax } from "../../lib/autodiff/gradients";
 import {
-  denseHessian, denseMatrix, empiricalFisherOperator, empiricalNtk, ggnOperator, gradientTopSubspaceFraction, hessianOperator, hutchPlusPlus, hvp,
-  iterationJacobian, lanczos, matrixOperator, ntkVectorProduct, powerIteration, pseudoNtk, restrictOperator, sharpness,
+  denseHessian,
+  denseMatrix,
+  empiricalFisherOperator,
+  empiricalNtk,
+  ggnOperator,
+  gradientTopSubspaceFraction,
+  hessianOperator,
+  hutchPlusPlus,
+  hvp,
+  iterationJacobian,
+  lanczos,
+  matrixOperator,
+  ntkVectorProduct,
+  powerIteration,
+  pseudoNtk,
+  restrictOperator,
+  sharpness,
   spectralDensity,
 } from "../../lib/diagnostics";
 import { BACKENDS, maxAbs, maxAbsDiff, tinyMlp } from "./helpers";
@@ -30,11 +45,23 @@ for (const backend of BACKENDS) {
       const loss = (p: Tree) => {
         const q = p as { a: tf.Tensor; m: tf.Tensor };
         const th = tf.concat([q.a.reshape([-1]), q.m.reshape([-1])]).reshape([d, 1]);
-        return tf.add(tf.mul(0.5, tf.sum(tf.mul(th, tf.matMul(At, th)))), tf.sum(tf.mul(b, th.reshape([-1])))) as tf.Scalar;
+        return tf.add(
+          tf.mul(0.5, tf.sum(tf.mul(th, tf.matMul(At, th)))),
+          tf.sum(tf.mul(b, th.reshape([-1]))),
+        ) as tf.Scalar;
       };
-      const params = { m: tf.tensor2d([[0.3, -1], [2, 0.5]]), a: tf.tensor1d([1, -2, 0.7]) };
+      const params = {
+        m: tf.tensor2d([
+          [0.3, -1],
+          [2, 0.5],
+        ]),
+        a: tf.tensor1d([1, -2, 0.7]),
+      };
       const vv = rng.normalArray(d);
-      const v = { a: tf.tensor1d(Float32Array.from(vv.subarray(0, 3))), m: tf.tensor2d(Float32Array.from(vv.subarray(3)), [2, 2]) };
+      const v = {
+        a: tf.tensor1d(Float32Array.from(vv.subarray(0, 3))),
+        m: tf.tensor2d(Float32Array.from(vv.subarray(3)), [2, 2]),
+      };
       const before = tf.memory().numTensors;
       const out = hvp(loss, params, v) as { a: tf.Tensor; m: tf.Tensor };
       const got = [...(await out.a.data()), ...(await out.m.data())];
@@ -73,7 +100,11 @@ for (const backend of BACKENDS) {
     });
 
     it("reproduces the closed-form Hessians of the landscapes (Rosenbrock, Beale, Himmelblau)", async () => {
-      for (const [l, x] of [[rosenbrock({ dim: 4 }), [-1.2, 1, 0.5, 0.3]], [beale(), [1, 0.5]], [himmelblau(), [-0.5, 1.5]]] as const) {
+      for (const [l, x] of [
+        [rosenbrock({ dim: 4 }), [-1.2, 1, 0.5, 0.3]],
+        [beale(), [1, 0.5]],
+        [himmelblau(), [-0.5, 1.5]],
+      ] as const) {
         const f = landscapeLoss(l);
         const lossFn = (p: Tree) => f(p as tf.Tensor, 1) as tf.Scalar;
         const H = await denseHessian(lossFn, tf.tensor1d([...x]));
@@ -85,7 +116,8 @@ for (const backend of BACKENDS) {
     it("Gauss–Newton products equal Jᵀ H_z J built from float64 finite differences", async () => {
       const fx = tinyMlp(4);
       const params = fx.params();
-      const x = fx.xTensor(), y = fx.yOneHot();
+      const x = fx.xTensor(),
+        y = fx.yOneHot();
       const outLoss = (z: tf.Tensor) => tf.neg(tf.mean(tf.sum(tf.mul(y, logSoftmax(z)), -1))) as tf.Scalar;
       const G = await denseMatrix(ggnOperator((p) => fx.model(p, x), outLoss, params));
       // Reference: J (n·O × P) by central differences of float64 logits; H_z block-diagonal (diag(p) − ppᵀ)/n.
@@ -93,26 +125,32 @@ for (const backend of BACKENDS) {
       const P = fx.theta.length;
       const J = new Float64Array(n * nOut * P);
       for (let p = 0; p < P; p++) {
-        const tp = Float64Array.from(fx.theta), tm = Float64Array.from(fx.theta);
-        tp[p] += 1e-6; tm[p] -= 1e-6;
+        const tp = Float64Array.from(fx.theta),
+          tm = Float64Array.from(fx.theta);
+        tp[p] += 1e-6;
+        tm[p] -= 1e-6;
         for (let e = 0; e < n; e++) {
           const xe = fx.X.subarray(e * nIn, (e + 1) * nIn);
-          const zp = fx.logitsRef(tp, xe), zm = fx.logitsRef(tm, xe);
+          const zp = fx.logitsRef(tp, xe),
+            zm = fx.logitsRef(tm, xe);
           for (let k = 0; k < nOut; k++) J[(e * nOut + k) * P + p] = (zp[k] - zm[k]) / 2e-6;
         }
       }
       const ref = new Float64Array(P * P);
       for (let e = 0; e < n; e++) {
         const z = fx.logitsRef(fx.theta, fx.X.subarray(e * nIn, (e + 1) * nIn));
-        const m = Math.max(...z), ez = z.map((v) => Math.exp(v - m)), s = ez.reduce((a, b) => a + b, 0);
+        const m = Math.max(...z),
+          ez = z.map((v) => Math.exp(v - m)),
+          s = ez.reduce((a, b) => a + b, 0);
         const pr = ez.map((v) => v / s);
-        for (let k = 0; k < nOut; k++) for (let l = 0; l < nOut; l++) {
-          const hkl = ((k === l ? pr[k] : 0) - pr[k] * pr[l]) / n;
-          for (let a = 0; a < P; a++) {
-            const ja = J[(e * nOut + k) * P + a] * hkl;
-            for (let b = 0; b < P; b++) ref[a * P + b] += ja * J[(e * nOut + l) * P + b];
+        for (let k = 0; k < nOut; k++)
+          for (let l = 0; l < nOut; l++) {
+            const hkl = ((k === l ? pr[k] : 0) - pr[k] * pr[l]) / n;
+            for (let a = 0; a < P; a++) {
+              const ja = J[(e * nOut + k) * P + a] * hkl;
+              for (let b = 0; b < P; b++) ref[a * P + b] += ja * J[(e * nOut + l) * P + b];
+            }
           }
-        }
       }
       expect(maxAbsDiff(G.data, ref)).toBeLessThan(2e-5 * Math.max(1, maxAbs(ref)));
       expect(maxAbs(ref)).toBeGreaterThan(0.01);
@@ -121,7 +159,8 @@ for (const backend of BACKENDS) {
     it("the empirical Fisher equals (1/n) Σ g_i g_iᵀ from float64 finite-difference per-example gradients", async () => {
       const fx = tinyMlp(10);
       const params = fx.params();
-      const x = fx.xTensor(), y = fx.yOneHot();
+      const x = fx.xTensor(),
+        y = fx.yOneHot();
       const { n, nIn } = fx.sizes;
       const lossOn = (p: Tree, i: number) =>
         tf.neg(tf.sum(tf.mul(y.slice(i, 1), logSoftmax(fx.model(p, x.slice(i, 1)))))) as tf.Scalar;
@@ -137,8 +176,10 @@ for (const backend of BACKENDS) {
       const ref = new Float64Array(P * P);
       for (let e = 0; e < n; e++) {
         const g = Float64Array.from({ length: P }, (_, p) => {
-          const tp = Float64Array.from(fx.theta), tm = Float64Array.from(fx.theta);
-          tp[p] += 1e-6; tm[p] -= 1e-6;
+          const tp = Float64Array.from(fx.theta),
+            tm = Float64Array.from(fx.theta);
+          tp[p] += 1e-6;
+          tm[p] -= 1e-6;
           return (exLoss(tp, e) - exLoss(tm, e)) / 2e-6;
         });
         for (let a = 0; a < P; a++) for (let b = 0; b < P; b++) ref[a * P + b] += (g[a] * g[b]) / n;
@@ -150,7 +191,8 @@ for (const backend of BACKENDS) {
     it("leaves no tensors behind (operators, eigen-solvers, SLQ, traces, NTKs, Jacobians)", async () => {
       const fx = tinyMlp(9);
       const params = fx.params();
-      const x = fx.xTensor(), y = fx.yOneHot();
+      const x = fx.xTensor(),
+        y = fx.yOneHot();
       fx.loss(params).dispose(); // the fixture caches its data tensors on first use
       const before = tf.memory().numTensors;
       const op = hessianOperator(fx.loss, params);
@@ -177,7 +219,10 @@ for (const backend of BACKENDS) {
     });
 
     it("explains bad input", async () => {
-      const op = matrixOperator([[1, 0], [0, 2]]);
+      const op = matrixOperator([
+        [1, 0],
+        [0, 2],
+      ]);
       await expect(op.matvec(new Float64Array(3))).rejects.toThrow(/length 3/);
       expect(() => restrictOperator(op, [0, 5])).toThrow(/index 5/);
       const bad = (p: Tree) => tf.sum(flatten(p)[0]).reshape([1]) as unknown as tf.Scalar;

@@ -30,7 +30,9 @@ function leastSquares(seed: number, m: number, d: number) {
   };
   const hessian = (idx: ArrayLike<number>) => {
     const H = new Float64Array(d * d);
-    for (const i of Array.from(idx)) for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) H[a * d + b] += (A[i * d + a] * A[i * d + b]) / idx.length;
+    for (const i of Array.from(idx))
+      for (let a = 0; a < d; a++)
+        for (let b = 0; b < d; b++) H[a * d + b] += (A[i * d + a] * A[i * d + b]) / idx.length;
     return H;
   };
   return { A, y, lossOn, hessian, all: Int32Array.from({ length: m }, (_, i) => i) };
@@ -43,14 +45,20 @@ for (const backend of BACKENDS) {
     });
 
     it("full-batch and mini-batch λ_max match dense float64 Hessians of least squares", async () => {
-      const m = 40, d = 6;
+      const m = 40,
+        d = 6;
       const ls = leastSquares(1, m, d);
       const theta = tf.tensor1d([0.1, -0.2, 0.3, 0, 0.5, -1]);
       const lmax = (H: Float64Array) => symmetricEig(H, d).values[d - 1];
       const full = await sharpness((p) => ls.lossOn(p), theta);
       expect(Math.abs(full.value / lmax(ls.hessian(ls.all)) - 1)).toBeLessThan(1e-5);
       expect(full.residual).toBeLessThan(1e-3 * full.value);
-      const mb = await minibatchSharpness((p, idx) => ls.lossOn(p, idx), theta, { numExamples: m, batchSize: 8, numBatches: 4, seed: 3 });
+      const mb = await minibatchSharpness((p, idx) => ls.lossOn(p, idx), theta, {
+        numExamples: m,
+        batchSize: 8,
+        numBatches: 4,
+        seed: 3,
+      });
       // the same batches, drawn as documented: Rng(seed).permutation(n).slice(0, batchSize) per batch
       const rng = new Rng(3);
       const want = Array.from({ length: 4 }, () => lmax(ls.hessian(rng.permutation(m).slice(0, 8))));
@@ -58,7 +66,9 @@ for (const backend of BACKENDS) {
       expect(mb.mean).toBeCloseTo(want.reduce((a, b) => a + b, 0) / 4, 2);
       // mini-batch Hessians are sharper than the full batch on average (Jensen: λ_max is convex)
       expect(mb.mean).toBeGreaterThan(full.value);
-      await expect(minibatchSharpness((p, idx) => ls.lossOn(p, idx), theta, { numExamples: m, batchSize: 80 })).rejects.toThrow(/batchSize/);
+      await expect(
+        minibatchSharpness((p, idx) => ls.lossOn(p, idx), theta, { numExamples: m, batchSize: 80 }),
+      ).rejects.toThrow(/batchSize/);
     });
 
     it("the gradient fraction in the top-k eigenspace matches the dense eigenvectors", async () => {

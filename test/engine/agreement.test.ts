@@ -60,7 +60,12 @@ const LANDSCAPES: ClosedFormLandscape[] = [
 ];
 
 const GAMES: ClosedFormLandscape[] = [
-  L.bilinearGame({ A: [[1, 0.5], [0.2, 1]] }),
+  L.bilinearGame({
+    A: [
+      [1, 0.5],
+      [0.2, 1],
+    ],
+  }),
   L.bilinearGame({ A: [[1]], alpha: 0.1, beta: 0.2 }),
   L.rockPaperScissors(),
 ];
@@ -83,7 +88,8 @@ const TOL32 = 1e-2;
 
 /** Start each run at a point drawn from the middle half of the landscape's domain. */
 function initFor(l: ClosedFormLandscape): SweepSpec["init"] {
-  return ({ rng }) => (l.domain ?? new Array(l.dim).fill([-1, 1])).map(([lo, hi]) => lo + (hi - lo) * rng.uniform(0.25, 0.75));
+  return ({ rng }) =>
+    (l.domain ?? new Array(l.dim).fill([-1, 1])).map(([lo, hi]) => lo + (hi - lo) * rng.uniform(0.25, 0.75));
 }
 
 /** Float64 reference trajectories (steps 0..STEPS) of every run of a resolved engine result. */
@@ -96,7 +102,9 @@ function reference(l: ClosedFormLandscape, rule: Rule, res: SweepResult, x0: Flo
     const h: Record<string, number> = { ...rule.defaults };
     for (const [k, v] of Object.entries(res.hyper)) h[k] = v[r];
     let x = Array.from(x0.subarray(r * l.dim, (r + 1) * l.dim));
-    let state: Record<string, number[]> = Object.fromEntries(rule.state.map((k) => [k, x.map(() => (rule.init as Record<string, number> | undefined)?.[k] ?? 0)]));
+    let state: Record<string, number[]> = Object.fromEntries(
+      rule.state.map((k) => [k, x.map(() => (rule.init as Record<string, number> | undefined)?.[k] ?? 0)]),
+    );
     const path = [x];
     for (let t = 1; t <= STEPS; t++) {
       const ctx: LandscapeContext<number> = { ...noise, t };
@@ -125,18 +133,30 @@ function reference(l: ClosedFormLandscape, rule: Rule, res: SweepResult, x0: Flo
 }
 
 async function checkPair(l: ClosedFormLandscape, rule: Rule, grid: Grid): Promise<void> {
-  const spec: SweepSpec = { landscape: l, optimizer: rule, init: initFor(l), steps: STEPS, grid, seeds: [1, 2], record: { every: 1 }, workers: 0 };
+  const spec: SweepSpec = {
+    landscape: l,
+    optimizer: rule,
+    init: initFor(l),
+    steps: STEPS,
+    grid,
+    seeds: [1, 2],
+    record: { every: 1 },
+    workers: 0,
+  };
   const e64 = await sweep(spec);
   // Recover the initial points the engine used (step 0 of the history).
   const x0 = new Float64Array(e64.runs * l.dim);
-  for (let r = 0; r < e64.runs; r++) for (let i = 0; i < l.dim; i++) x0[r * l.dim + i] = e64.x![r * (STEPS + 1) * l.dim + i];
+  for (let r = 0; r < e64.runs; r++)
+    for (let i = 0; i < l.dim; i++) x0[r * l.dim + i] = e64.x![r * (STEPS + 1) * l.dim + i];
   const ref = reference(l, rule, e64, x0);
   // Errors are measured relative to how far each run moved (|x_t − x_0| is small for small steps,
   // so relative-to-|x| errors would hide a wrong gradient; runs that barely move, e.g. started near
   // the quartic's flat minimum, are compared at the scale 1e-4).
   const moved = (res: SweepResult, r: number) => {
     let m = 0;
-    for (let t = 0; t <= STEPS; t++) for (let i = 0; i < l.dim; i++) m = Math.max(m, Math.abs(res.x![(r * (STEPS + 1) + t) * l.dim + i] - x0[r * l.dim + i]));
+    for (let t = 0; t <= STEPS; t++)
+      for (let i = 0; i < l.dim; i++)
+        m = Math.max(m, Math.abs(res.x![(r * (STEPS + 1) + t) * l.dim + i] - x0[r * l.dim + i]));
     return m;
   };
   let worst = 0;
@@ -145,7 +165,8 @@ async function checkPair(l: ClosedFormLandscape, rule: Rule, grid: Grid): Promis
     const scale = Math.max(moved(e64, r), 1e-4);
     for (let t = 0; t <= STEPS; t++) {
       for (let i = 0; i < l.dim; i++) {
-        const a = e64.x![(r * (STEPS + 1) + t) * l.dim + i], b = ref[r][t][i];
+        const a = e64.x![(r * (STEPS + 1) + t) * l.dim + i],
+          b = ref[r][t][i];
         worst = Math.max(worst, Math.abs(a - b) / scale);
       }
     }
@@ -155,8 +176,12 @@ async function checkPair(l: ClosedFormLandscape, rule: Rule, grid: Grid): Promis
   // The WebAssembly SIMD kernel (final values only) returns the JS kernel's bits wherever it applies.
   const finalOnly = { ...spec, record: "final" as const };
   if (sweepSource(finalOnly).backend === "wasm") {
-    const js = await sweep({ ...finalOnly, kernel: "js" }), wasm = await sweep({ ...finalOnly, kernel: "wasm" });
-    expect(Array.from(wasm.finalX).every((v, k) => Object.is(v, js.finalX[k])), `${rule.name} on ${l.name}: wasm vs js`).toBe(true);
+    const js = await sweep({ ...finalOnly, kernel: "js" }),
+      wasm = await sweep({ ...finalOnly, kernel: "wasm" });
+    expect(
+      Array.from(wasm.finalX).every((v, k) => Object.is(v, js.finalX[k])),
+      `${rule.name} on ${l.name}: wasm vs js`,
+    ).toBe(true);
     expect(Array.from(wasm.divergedAt)).toEqual(Array.from(js.divergedAt));
     wasmPairs++;
   }
@@ -165,12 +190,14 @@ async function checkPair(l: ClosedFormLandscape, rule: Rule, grid: Grid): Promis
   const spec32 = { ...spec, steps: STEPS_TF };
   const e32 = await sweep({ ...spec32, precision: "float32" });
   const tfp = await sweepTfjs(spec32);
-  let worst32 = 0, worst64 = 0;
+  let worst32 = 0,
+    worst64 = 0;
   for (let r = 0; r < e64.runs; r++) {
     const scale = Math.max(moved(e64, r), 1e-4);
     for (let t = 0; t <= STEPS_TF; t++) {
       for (let i = 0; i < l.dim; i++) {
-        const k = (r * (STEPS_TF + 1) + t) * l.dim + i, k64 = (r * (STEPS + 1) + t) * l.dim + i;
+        const k = (r * (STEPS_TF + 1) + t) * l.dim + i,
+          k64 = (r * (STEPS + 1) + t) * l.dim + i;
         worst32 = Math.max(worst32, Math.abs(e32.x![k] - tfp.x![k]) / scale);
         worst64 = Math.max(worst64, Math.abs(tfp.x![k] - e64.x![k64]) / scale);
       }
@@ -200,7 +227,9 @@ describe("engine ≡ reference ≡ tfjs path, for every library rule × closed-f
     for (const [, make, grid] of RULES) await checkPair(GAMES[1], make(), grid);
   });
   it("every game rule on minimisation landscapes (with projection, noise, curvature)", async () => {
-    const some = LANDSCAPES.filter((l) => ["rosenbrock", "scalar-network-3", "amsgrad-online", "noisy-quadratic-isotropic"].includes(l.name));
+    const some = LANDSCAPES.filter((l) =>
+      ["rosenbrock", "scalar-network-3", "amsgrad-online", "noisy-quadratic-isotropic"].includes(l.name),
+    );
     expect(some.length).toBe(4);
     for (const [, make] of GAME_RULES.slice(0, 5)) for (const l of some) await checkPair(l, make(l), slow);
   });

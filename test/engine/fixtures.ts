@@ -47,4 +47,3 @@ export const fxNoiseRule: ElementwiseRule<"lr", never> = {
   state: [],
   step: (o, _g, _p, _s, h, _t, noise) => ({ update: o.mul(h.lr, o.add(noise.normal(), noise.uniform())), state: {} }),
 };
-

@@ -18,7 +18,22 @@ import type { StepProgram } from "../../lib/engine/program";
 import { Graph, Node, traceOps } from "../../lib/engine/trace";
 import { generateWasmKernel } from "../../lib/engine/wasm";
 
-const EDGE = [NaN, 0, -0, Infinity, -Infinity, 5e-324, -2.2250738585072014e-308, 1.7976931348623157e308, -1e300, 1, -1, 0.5, -2.5, 3.7];
+const EDGE = [
+  NaN,
+  0,
+  -0,
+  Infinity,
+  -Infinity,
+  5e-324,
+  -2.2250738585072014e-308,
+  1.7976931348623157e308,
+  -1e300,
+  1,
+  -1,
+  0.5,
+  -2.5,
+  3.7,
+];
 
 interface Case {
   name: string;
@@ -57,15 +72,34 @@ function program(c: Case, pat: Pattern): StepProgram {
   const h = [0, 1, 2].map((i) => g.input({ kind: "hyper", index: i, name: `h${i}` }));
   const args = Array.from({ length: c.arity }, (_, i) => pat.consts[i] ?? (pat.where === "x" ? x[i] : h[i]));
   const y = c.build(g, o, args);
-  return { graph: g, dim: 3, slots: [], slotInit: [], x, state: [], t: g.input({ kind: "t" }), nextX: [y, x[1], x[2]], nextState: [], loss: g.const(0), draws: [] };
+  return {
+    graph: g,
+    dim: 3,
+    slots: [],
+    slotInit: [],
+    x,
+    state: [],
+    t: g.input({ kind: "t" }),
+    nextX: [y, x[1], x[2]],
+    nextState: [],
+    loss: g.const(0),
+    draws: [],
+  };
 }
 
 type Kernel = (P: object, r0: number, r1: number) => void;
 
 /** Runs one step of `p`'s kernel (JS or wasm) on the runs whose per-run inputs are `rows`. */
-function runKernel(p: StepProgram, rows: number[][], at: number[], where: "x" | "hyper", backend: "js" | "wasm"): Float64Array {
+function runKernel(
+  p: StepProgram,
+  rows: number[][],
+  at: number[],
+  where: "x" | "hyper",
+  backend: "js" | "wasm",
+): Float64Array {
   const n = rows.length;
-  const X0 = new Float64Array(3 * n), H = [0, 1, 2].map(() => new Float64Array(n));
+  const X0 = new Float64Array(3 * n),
+    H = [0, 1, 2].map(() => new Float64Array(n));
   // row entry j is argument at[j]
   rows.forEach((r, k) => r.forEach((v, j) => (where === "x" ? (X0[3 * k + at[j]] = v) : (H[at[j]][k] = v))));
   const opts = { steps: 1, bound: Infinity };
@@ -73,8 +107,19 @@ function runKernel(p: StepProgram, rows: number[][], at: number[], where: "x" | 
   const TB = (new Function(`return ${src.tables}`)() as (SC: Float64Array[], T: number) => Float64Array[])([], 1);
   const kernel = new Function(`return ${src.kernel}`)() as Kernel;
   const P = {
-    X0, RS: new Uint32Array(4 * n), FX: new Float64Array(3 * n), FL: new Float64Array(n), DV: new Int32Array(n),
-    LH: new Float64Array(0), XH: new Float64Array(0), H, TB, RI: new Int32Array(2).fill(-1), HT: [], CI: [], ID: 1,
+    X0,
+    RS: new Uint32Array(4 * n),
+    FX: new Float64Array(3 * n),
+    FL: new Float64Array(n),
+    DV: new Int32Array(n),
+    LH: new Float64Array(0),
+    XH: new Float64Array(0),
+    H,
+    TB,
+    RI: new Int32Array(2).fill(-1),
+    HT: [],
+    CI: [],
+    ID: 1,
   };
   kernel(P, 0, n);
   return Float64Array.from({ length: n }, (_, k) => P.FX[3 * k]);
@@ -96,7 +141,10 @@ function check(c: Case, pat: Pattern): string[] {
     const got = { fold: folded.op === "const" ? folded.value : NaN, js: js[k], wasm: wasm[k] };
     if (folded.op !== "const") bad.push(`${c.name}(${args.map(show)}): constant arguments were not folded`);
     for (const [path, v] of Object.entries(got)) {
-      if (!sameBits(v, want)) bad.push(`${c.name}(${args.map(show).join(", ")}) [${pat.where}, consts ${pat.consts.map((q) => (q === undefined ? "·" : show(q)))}]: numOps ${show(want)}, ${path} ${show(v)}`);
+      if (!sameBits(v, want))
+        bad.push(
+          `${c.name}(${args.map(show).join(", ")}) [${pat.where}, consts ${pat.consts.map((q) => (q === undefined ? "·" : show(q)))}]: numOps ${show(want)}, ${path} ${show(v)}`,
+        );
     }
   });
   return bad;

@@ -52,13 +52,25 @@ describe("schedule convention: count of updates done, as optax", () => {
   });
   it.each(SCHEDULES)("%s: adam({ lr }), sweep and sweepTfjs give the same iterates", async (_name, lr) => {
     const want = adamIterates(lr);
-    const spec = { landscape, optimizer: O.adamRule(), init: x0, steps: STEPS, hyper: { lr }, record: { every: 1 }, workers: 0 } as const;
+    const spec = {
+      landscape,
+      optimizer: O.adamRule(),
+      init: x0,
+      steps: STEPS,
+      hyper: { lr },
+      record: { every: 1 },
+      workers: 0,
+    } as const;
     for (const res of [await sweep(spec), await sweepTfjs(spec)]) {
       expect(res.diverged[0]).toBe(0);
       for (let k = 0; k <= STEPS; k++) {
         for (let i = 0; i < 2; i++) {
-          const got = res.x![k * 2 + i], w = want[k][i];
-          expect(Math.abs(got - w), `${res.kernel} ${res.precision}: step ${k}, x${i}: ${got} vs ${w}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(w)));
+          const got = res.x![k * 2 + i],
+            w = want[k][i];
+          expect(
+            Math.abs(got - w),
+            `${res.kernel} ${res.precision}: step ${k}, x${i}: ${got} vs ${w}`,
+          ).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(w)));
         }
       }
     }

@@ -13,8 +13,10 @@ describe("tracer", () => {
   it("shares common subexpressions and folds constants", () => {
     const g = new Graph();
     const o = traceOps(g);
-    const x = g.input({ kind: "x", index: 0 }), y = g.input({ kind: "x", index: 1 });
-    const a = o.mul(x, y), b = o.mul(y, x);
+    const x = g.input({ kind: "x", index: 0 }),
+      y = g.input({ kind: "x", index: 1 });
+    const a = o.mul(x, y),
+      b = o.mul(y, x);
     expect(a).toBe(b); // commutative CSE
     expect(o.add(o.sqrt(x), 1)).toBe(o.add(1, o.sqrt(x)));
     const c = o.sub(1, o.mul(0.5, 0.2)); // folded to 0.9
@@ -61,12 +63,22 @@ describe("symbolic reverse mode", () => {
     for (let k = 0; k < 40; k++) {
       const p = [rng.uniform(-2, 2), rng.uniform(-2, 2), rng.uniform(-2, 2)];
       // Stay away from kinks (max/min/where/clip/abs/floor switch points) where FD is meaningless.
-      const kinks = [p[0] - p[1], p[1] - p[2], p[0] - p[2], 2 * p[0] + 0.5, 2 * p[0] - 0.7, p[2] - 0.1, p[1], (0.1 * p[0]) % 1];
+      const kinks = [
+        p[0] - p[1],
+        p[1] - p[2],
+        p[0] - p[2],
+        2 * p[0] + 0.5,
+        2 * p[0] - 0.7,
+        p[2] - 0.1,
+        p[1],
+        (0.1 * p[0]) % 1,
+      ];
       if (kinks.some((d) => Math.abs(d) < 1e-3)) continue;
       const gr = grad(p);
       for (let i = 0; i < 3; i++) {
         const h = 1e-6;
-        const pp = [...p], pm = [...p];
+        const pp = [...p],
+          pm = [...p];
         pp[i] += h;
         pm[i] -= h;
         const fd = (f(pp) - f(pm)) / (2 * h);
@@ -78,8 +90,13 @@ describe("symbolic reverse mode", () => {
   });
   it("matches Rosenbrock's closed-form gradient", () => {
     const grad = compileGradient(libRosenbrock);
-    for (const [x, y] of [[-1.5, 2], [0.3, -0.7], [1, 1]]) {
-      const gx = -2 * (1 - x) - 400 * x * (y - x * x), gy = 200 * (y - x * x);
+    for (const [x, y] of [
+      [-1.5, 2],
+      [0.3, -0.7],
+      [1, 1],
+    ]) {
+      const gx = -2 * (1 - x) - 400 * x * (y - x * x),
+        gy = 200 * (y - x * x);
       const [ax, ay] = grad([x, y]);
       expect(Math.abs(ax - gx)).toBeLessThan(1e-12 * (1 + Math.abs(gx)));
       expect(Math.abs(ay - gy)).toBeLessThan(1e-12 * (1 + Math.abs(gy)));
@@ -90,7 +107,11 @@ describe("symbolic reverse mode", () => {
     const rng = new Rng(5);
     const pts = Array.from({ length: 20 }, () => [rng.uniform(-2, 2), rng.uniform(-2, 2), rng.uniform(-2, 2)]);
     const cols = [0, 1, 2].map((i) => tf.tensor1d(pts.map((p) => p[i])));
-    const gs = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(fxAllOps.value(tfOps, [a, b, c], { ...ctxNum, uniform: () => tf.scalar(0.5), normal: () => tf.scalar(0) })))(cols);
+    const gs = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+      tf.sum(
+        fxAllOps.value(tfOps, [a, b, c], { ...ctxNum, uniform: () => tf.scalar(0.5), normal: () => tf.scalar(0) }),
+      ),
+    )(cols);
     const vals = await Promise.all(gs.map((t) => t.data()));
     pts.forEach((p, k) => {
       const e = grad(p.map(Math.fround));

@@ -12,8 +12,18 @@ describe("views for plots", () => {
     expect(g[2] / g[1]).toBeCloseTo(10, 10);
   });
   it("grid2d and seedBands index runs row-major over the axes", async () => {
-    const lr = [0.01, 0.03, 0.1], b1 = [0, 0.9];
-    const r = await sweep({ landscape: libNoisyQuadratic, optimizer: libAdam, init: [1], steps: 40, grid: { lr, b1 }, seeds: 5, record: { every: 10 }, workers: 0 });
+    const lr = [0.01, 0.03, 0.1],
+      b1 = [0, 0.9];
+    const r = await sweep({
+      landscape: libNoisyQuadratic,
+      optimizer: libAdam,
+      init: [1],
+      steps: 40,
+      grid: { lr, b1 },
+      seeds: 5,
+      record: { every: 10 },
+      workers: 0,
+    });
     expect(r.shape).toEqual([3, 2, 5]);
     const runOf = (i: number, j: number, s: number) => (i * 2 + j) * 5 + s;
     const at = grid2d(r, r.finalLoss, "lr", "b1", { seed: 3 });
@@ -26,7 +36,8 @@ describe("views for plots", () => {
     const bands = seedBands(r, "loss", 0.25);
     expect(bands.cells).toBe(6);
     expect(bands.steps).toEqual([0, 10, 20, 30, 40]);
-    const cell = 1 * 2 + 0, k = 3;
+    const cell = 1 * 2 + 0,
+      k = 3;
     const xs = [0, 1, 2, 3, 4].map((s) => r.loss![runOf(1, 0, s) * 5 + k]).sort((a, b) => a - b);
     expect(bands.median[cell * 5 + k]).toBe(xs[2]);
     expect(bands.lo[cell * 5 + k]).toBe(xs[1]);

@@ -49,11 +49,31 @@ const cases: ClosedFormLandscape[] = [
   scalarNetwork({ depth: 4, target: -1.5 }),
   diagonalLinearNetwork(),
   diagonalLinearNetwork({ parameterization: "uv" }),
-  bilinearGame({ A: [[1, 2], [-1, 0.5]], alpha: 0.3, beta: 0.2, b: [1, 0], c: [0, -1] }),
+  bilinearGame({
+    A: [
+      [1, 2],
+      [-1, 0.5],
+    ],
+    alpha: 0.3,
+    beta: 0.2,
+    b: [1, 0],
+    c: [0, -1],
+  }),
   bilinearGame({ A: [[2, 0, 1]] }),
   rockPaperScissors(),
-  matrixGame({ payoff: [[1, -1, 0.5], [-1, 1, 0.2]] }),
-  preferenceGame({ P: [[0.5, 0.9, 0.2], [0.1, 0.5, 0.7], [0.8, 0.3, 0.5]] }),
+  matrixGame({
+    payoff: [
+      [1, -1, 0.5],
+      [-1, 1, 0.2],
+    ],
+  }),
+  preferenceGame({
+    P: [
+      [0.5, 0.9, 0.2],
+      [0.1, 0.5, 0.7],
+      [0.8, 0.3, 0.5],
+    ],
+  }),
 ];
 
 function points(l: ClosedFormLandscape, n: number, seed: number): number[][] {
@@ -69,7 +89,12 @@ async function tfHessian(l: ClosedFormLandscape, X: number[][]): Promise<number[
   const rows: number[][][] = [];
   for (let i = 0; i < l.dim; i++) {
     const hi = tf.tidy(() =>
-      tf.grad((z: tf.Tensor) => tf.grad((w: tf.Tensor) => loss(w, 1).sum())(z).slice([0, i], [-1, 1]).sum())(x),
+      tf.grad((z: tf.Tensor) =>
+        tf
+          .grad((w: tf.Tensor) => loss(w, 1).sum())(z)
+          .slice([0, i], [-1, 1])
+          .sum(),
+      )(x),
     );
     rows.push((await hi.array()) as number[][]);
     hi.dispose();
@@ -88,7 +113,8 @@ describe.each(cases.map((l) => [l.name + (l.dim > 2 ? `-${l.dim}` : ""), l] as c
       const vg = tf.valueAndGrad((z: tf.Tensor) => loss(z, 1).sum());
       return [loss(x, 1), vg(x).grad];
     });
-    const vs = (await v.array()) as number[], gs = (await g.array()) as number[][];
+    const vs = (await v.array()) as number[],
+      gs = (await g.array()) as number[][];
     X.forEach((p, r) => {
       const ref = dualGrad(l, p, NO_CONTEXT);
       const scale = 1 + Math.abs(ref.v);
@@ -113,41 +139,50 @@ describe.each(cases.map((l) => [l.name + (l.dim > 2 ? `-${l.dim}` : ""), l] as c
     all.dispose();
   });
 
-  if (l.hessian) it("closed-form Hessian matches finite differences of exact gradients and tfjs double backprop", async () => {
-    const Ht = await tfHessian(l, X);
-    X.forEach((p, r) => {
-      const H = l.hessian!(p);
-      const Hfd = fdHessian(l, p, NO_CONTEXT);
-      const scale = 1 + maxAbs(H);
-      expect(maxAbs(H.map((row, i) => row.map((h, j) => h - Hfd[i][j])))).toBeLessThan(1e-6 * scale);
-      expect(maxAbs(H.map((row, i) => row.map((h, j) => h - Ht[r][i][j])))).toBeLessThan(2e-4 * scale);
+  if (l.hessian)
+    it("closed-form Hessian matches finite differences of exact gradients and tfjs double backprop", async () => {
+      const Ht = await tfHessian(l, X);
+      X.forEach((p, r) => {
+        const H = l.hessian!(p);
+        const Hfd = fdHessian(l, p, NO_CONTEXT);
+        const scale = 1 + maxAbs(H);
+        expect(maxAbs(H.map((row, i) => row.map((h, j) => h - Hfd[i][j])))).toBeLessThan(1e-6 * scale);
+        expect(maxAbs(H.map((row, i) => row.map((h, j) => h - Ht[r][i][j])))).toBeLessThan(2e-4 * scale);
+      });
     });
-  });
 
-  if (l.hessian) it("Hessian-vector products by autodiff equal H v", async () => {
-    const loss = landscapeLoss(l);
-    const rng = new Rng(5);
-    const V = X.map(() => Array.from(rng.normalArray(l.dim)));
-    const hv = tf.tidy(() => {
-      const x = tf.tensor2d(X), v = tf.tensor2d(V);
-      return tf.grad((z: tf.Tensor) => tf.grad((w: tf.Tensor) => loss(w, 1).sum())(z).mul(v).sum())(x);
+  if (l.hessian)
+    it("Hessian-vector products by autodiff equal H v", async () => {
+      const loss = landscapeLoss(l);
+      const rng = new Rng(5);
+      const V = X.map(() => Array.from(rng.normalArray(l.dim)));
+      const hv = tf.tidy(() => {
+        const x = tf.tensor2d(X),
+          v = tf.tensor2d(V);
+        return tf.grad((z: tf.Tensor) =>
+          tf
+            .grad((w: tf.Tensor) => loss(w, 1).sum())(z)
+            .mul(v)
+            .sum(),
+        )(x);
+      });
+      const got = (await hv.array()) as number[][];
+      hv.dispose();
+      X.forEach((p, r) => {
+        const H = l.hessian!(p);
+        const ref = H.map((row) => row.reduce((s, h, j) => s + h * V[r][j], 0));
+        expect(maxAbs(got[r].map((g, i) => g - ref[i]))).toBeLessThan(2e-4 * (1 + maxAbs(H)) * (1 + maxAbs(V[r])));
+      });
     });
-    const got = (await hv.array()) as number[][];
-    hv.dispose();
-    X.forEach((p, r) => {
-      const H = l.hessian!(p);
-      const ref = H.map((row) => row.reduce((s, h, j) => s + h * V[r][j], 0));
-      expect(maxAbs(got[r].map((g, i) => g - ref[i]))).toBeLessThan(2e-4 * (1 + maxAbs(H)) * (1 + maxAbs(V[r])));
-    });
-  });
 
-  if (l.minimizers) it("stated minimisers (equilibria) are stationary with the stated value", () => {
-    for (const m of l.minimizers!) {
-      const { v, g } = dualGrad(l, m, NO_CONTEXT);
-      expect(maxAbs(g)).toBeLessThan(1e-9);
-      expect(v).toBeCloseTo(l.minimum!, 9);
-    }
-  });
+  if (l.minimizers)
+    it("stated minimisers (equilibria) are stationary with the stated value", () => {
+      for (const m of l.minimizers!) {
+        const { v, g } = dualGrad(l, m, NO_CONTEXT);
+        expect(maxAbs(g)).toBeLessThan(1e-9);
+        expect(v).toBeCloseTo(l.minimum!, 9);
+      }
+    });
 });
 
 describe("minimisers are minima (second-order check) and domains", () => {
@@ -183,7 +218,9 @@ describe("quadratic bowl rotation", () => {
   });
   it("the rotated bowl's Hessian has the chosen eigenvalues (H q_k = λ_k q_k) and is not diagonal", () => {
     const lam = [5, 1, 0.2];
-    const l = quadraticBowl({ eigenvalues: lam, rotate: 9 }) as ReturnType<typeof quadraticBowl> & { basis: number[][] };
+    const l = quadraticBowl({ eigenvalues: lam, rotate: 9 }) as ReturnType<typeof quadraticBowl> & {
+      basis: number[][];
+    };
     const H = l.hessian!([0, 0, 0]);
     const Q = randomOrthogonal(3, 9);
     lam.forEach((lk, k) => {
@@ -199,7 +236,16 @@ describe("quadratic bowl rotation", () => {
 
 describe("games", () => {
   it("bilinear equilibrium is a fixed point of the game field (tfjs), and the field flips player 1's gradient", async () => {
-    const g = bilinearGame({ A: [[1, 2], [-1, 0.5]], alpha: 0.3, beta: 0.2, b: [1, 0], c: [0, -1] });
+    const g = bilinearGame({
+      A: [
+        [1, 2],
+        [-1, 0.5],
+      ],
+      alpha: 0.3,
+      beta: 0.2,
+      b: [1, 0],
+      c: [0, -1],
+    });
     const loss = landscapeLoss(g);
     const eq = g.minimizers![0];
     const f = landscapeField(loss, tf.tensor2d([[...eq], [1, 1, 1, 1]]), 1);
@@ -231,7 +277,10 @@ describe("games", () => {
     f.dispose();
   });
   it("general matrix game: the interior equilibrium makes each player indifferent", () => {
-    const A = [[3, -1], [-2, 1]];
+    const A = [
+      [3, -1],
+      [-2, 1],
+    ];
     const g = matrixGame({ payoff: A });
     const { p, q, value } = g.equilibrium!;
     // Aq = v1 and pᵀA = v1ᵀ
@@ -242,9 +291,15 @@ describe("games", () => {
     expect(maxAbs(grad)).toBeLessThan(1e-12);
   });
   it("zeroSumEquilibrium: pure saddle points, non-square games (value by a grid search over p), no profitable deviation", () => {
-    const pure = zeroSumEquilibrium([[3, 1], [4, 2]]);
+    const pure = zeroSumEquilibrium([
+      [3, 1],
+      [4, 2],
+    ]);
     expect(pure).toEqual({ p: [0, 1], q: [0, 1], value: 2 });
-    const A = [[1, -1, 0.5], [-1, 1, 0.2]];
+    const A = [
+      [1, -1, 0.5],
+      [-1, 1, 0.2],
+    ];
     const eq = zeroSumEquilibrium(A);
     let best = -Infinity;
     for (let k = 0; k <= 100000; k++) {
@@ -252,27 +307,52 @@ describe("games", () => {
       best = Math.max(best, Math.min(...[0, 1, 2].map((j) => p0 * A[0][j] + (1 - p0) * A[1][j])));
     }
     expect(eq.value).toBeCloseTo(best, 8);
-    for (let i = 0; i < 2; i++) expect(A[i].reduce((s, a, j) => s + a * eq.q[j], 0)).toBeLessThanOrEqual(eq.value + 1e-12);
+    for (let i = 0; i < 2; i++)
+      expect(A[i].reduce((s, a, j) => s + a * eq.q[j], 0)).toBeLessThanOrEqual(eq.value + 1e-12);
     for (let j = 0; j < 3; j++) expect(eq.p[0] * A[0][j] + eq.p[1] * A[1][j]).toBeGreaterThanOrEqual(eq.value - 1e-12);
     expect(eq.p.reduce((a, b) => a + b)).toBeCloseTo(1, 12);
     expect(eq.q.reduce((a, b) => a + b)).toBeCloseTo(1, 12);
   });
   it("preference game with a Condorcet winner: the equilibrium is pure and not listed as a logit minimiser", () => {
-    const g = preferenceGame({ P: [[0.5, 0.6, 0.7], [0.4, 0.5, 0.8], [0.3, 0.2, 0.5]] });
+    const g = preferenceGame({
+      P: [
+        [0.5, 0.6, 0.7],
+        [0.4, 0.5, 0.8],
+        [0.3, 0.2, 0.5],
+      ],
+    });
     expect(g.equilibrium.p).toEqual([1, 0, 0]);
     expect(g.equilibrium.q).toEqual([1, 0, 0]);
     expect(g.minimizers).toBeUndefined();
   });
   it("preference game: a cyclic preference has an interior maximal lottery; bad P is rejected", () => {
-    const P = [[0.5, 0.9, 0.2], [0.1, 0.5, 0.7], [0.8, 0.3, 0.5]];
+    const P = [
+      [0.5, 0.9, 0.2],
+      [0.1, 0.5, 0.7],
+      [0.8, 0.3, 0.5],
+    ];
     const g = preferenceGame({ P });
     expect(g.equilibrium).toBeDefined();
     expect(g.equilibrium!.value).toBeCloseTo(0, 12); // symmetric game
     const { p } = g.equilibrium!;
     // every pure response wins against p with probability exactly ½
     for (let j = 0; j < 3; j++) expect(p.reduce((s, pi, i) => s + pi * P[j][i], 0)).toBeCloseTo(0.5, 12);
-    expect(() => preferenceGame({ P: [[0.5, 0.7], [0.7, 0.5]] })).toThrow(/must be 1/);
-    expect(() => preferenceGame({ P: [[0.5, 1.2], [-0.2, 0.5]] })).toThrow(/not a probability/);
+    expect(() =>
+      preferenceGame({
+        P: [
+          [0.5, 0.7],
+          [0.7, 0.5],
+        ],
+      }),
+    ).toThrow(/must be 1/);
+    expect(() =>
+      preferenceGame({
+        P: [
+          [0.5, 1.2],
+          [-0.2, 0.5],
+        ],
+      }),
+    ).toThrow(/not a probability/);
   });
 });
 
@@ -288,7 +368,9 @@ describe("adaptor and errors", () => {
     expect(() => bilinearGame({ A: [[1, 2], [3]] })).toThrow(/rows have different lengths/);
     expect(() => diagonalLinearNetwork({ parameterization: "x" as never })).toThrow(/parameterization/);
     expect(() => himmelblau().value(numOps, [1, 2, 3], NO_CONTEXT)).toThrow(/expected 2 coordinates/);
-    expect(() => rosenbrock({ dims: 3 } as never)).toThrow(/rosenbrock: unknown option "dims" \(did you mean "dim"\?\); known: dim, a, b/);
+    expect(() => rosenbrock({ dims: 3 } as never)).toThrow(
+      /rosenbrock: unknown option "dims" \(did you mean "dim"\?\); known: dim, a, b/,
+    );
     expect(() => landscapeLoss(himmelblau(), { sed: 1 } as never)).toThrow(/unknown option "sed"/);
     expect(() => matrixGame({ payoff: [[1]], players: 2 } as never)).toThrow(/unknown option "players"/);
   });
@@ -306,8 +388,9 @@ describe("adaptor and errors", () => {
     const { xs, ys, z } = await landscapeGrid(l, { resolution: 7 });
     expect(xs[0]).toBe(-5);
     expect(xs[6]).toBe(5);
-    for (const i of [0, 3, 5]) for (const j of [1, 4, 6]) {
-      expect(z[i][j]).toBeCloseTo(l.value(numOps, [xs[j], ys[i]], NO_CONTEXT), 2);
-    }
+    for (const i of [0, 3, 5])
+      for (const j of [1, 4, 6]) {
+        expect(z[i][j]).toBeCloseTo(l.value(numOps, [xs[j], ys[i]], NO_CONTEXT), 2);
+      }
   });
 });

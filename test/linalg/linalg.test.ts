@@ -1,8 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { Rng } from "../../lib/rng";
 import {
-  dot, fromEigen, generalEigenvalues, matVec, orthonormalBasis, randomOrthonormal,
-  spectralRadiusOfMatrix, symmetricEig, tridiagonalEig,
+  dot,
+  fromEigen,
+  generalEigenvalues,
+  matVec,
+  orthonormalBasis,
+  randomOrthonormal,
+  spectralRadiusOfMatrix,
+  symmetricEig,
+  tridiagonalEig,
 } from "../../lib/linalg/eigen";
 
 function maxAbs(a: ArrayLike<number>): number {
@@ -20,7 +27,8 @@ describe("symmetricEig", () => {
       const A = fromEigen(lam, Q);
       const { values, vectors } = symmetricEig(A);
       const sorted = [...lam].sort((a, b) => a - b);
-      for (let i = 0; i < n; i++) expect(Math.abs(values[i] - sorted[i])).toBeLessThan(1e-10 * Math.max(1, maxAbs(lam)));
+      for (let i = 0; i < n; i++)
+        expect(Math.abs(values[i] - sorted[i])).toBeLessThan(1e-10 * Math.max(1, maxAbs(lam)));
       // A v = λ v and orthonormality.
       for (let j = 0; j < n; j++) {
         const Av = matVec(A, vectors[j]);
@@ -32,16 +40,36 @@ describe("symmetricEig", () => {
     }
   });
   it("handles a diagonal matrix, the 2×2 closed form, and rejects NaN / non-square input", () => {
-    const d = symmetricEig([[3, 0, 0], [0, -1, 0], [0, 0, 2]]);
+    const d = symmetricEig([
+      [3, 0, 0],
+      [0, -1, 0],
+      [0, 0, 2],
+    ]);
     expect(Array.from(d.values)).toEqual([-1, 2, 3]);
     // [[a, b], [b, c]]: (a+c)/2 ± sqrt(((a-c)/2)² + b²)
-    const a = 1.5, b = -0.7, c = -2;
-    const e = symmetricEig([[a, b], [b, c]]);
-    const m = (a + c) / 2, r = Math.hypot((a - c) / 2, b);
+    const a = 1.5,
+      b = -0.7,
+      c = -2;
+    const e = symmetricEig([
+      [a, b],
+      [b, c],
+    ]);
+    const m = (a + c) / 2,
+      r = Math.hypot((a - c) / 2, b);
     expect(e.values[0]).toBeCloseTo(m - r, 14);
     expect(e.values[1]).toBeCloseTo(m + r, 14);
-    expect(() => symmetricEig([[1, NaN], [NaN, 1]])).toThrow(/NaN/);
-    expect(() => symmetricEig([[1, 2, 3], [1, 2, 3]])).toThrow(/square/);
+    expect(() =>
+      symmetricEig([
+        [1, NaN],
+        [NaN, 1],
+      ]),
+    ).toThrow(/NaN/);
+    expect(() =>
+      symmetricEig([
+        [1, 2, 3],
+        [1, 2, 3],
+      ]),
+    ).toThrow(/square/);
   });
 });
 
@@ -63,11 +91,19 @@ describe("generalEigenvalues", () => {
     const rng = new Rng(5);
     const n = 8;
     // Block-diagonal with 2×2 blocks [[a, -b], [b, a]] (eigenvalues a ± ib) and then similarity by a random S.
-    const blocks = [[0.9, 0.3], [-0.5, 1.2], [0.1, 0.05], [2, 0]];
+    const blocks = [
+      [0.9, 0.3],
+      [-0.5, 1.2],
+      [0.1, 0.05],
+      [2, 0],
+    ];
     const B = new Float64Array(n * n);
     blocks.forEach(([a, b], k) => {
       const i = 2 * k;
-      B[i * n + i] = a; B[i * n + i + 1] = -b; B[(i + 1) * n + i] = b; B[(i + 1) * n + i + 1] = a;
+      B[i * n + i] = a;
+      B[i * n + i + 1] = -b;
+      B[(i + 1) * n + i] = b;
+      B[(i + 1) * n + i + 1] = a;
     });
     const S = Float64Array.from({ length: n * n }, () => rng.normal());
     // A = S B S⁻¹: solve by computing S⁻¹ with Gauss–Jordan.
@@ -75,7 +111,12 @@ describe("generalEigenvalues", () => {
     const A = mul(mul(S, B, n), Sinv, n);
     const { re, im } = generalEigenvalues(A, n);
     const got = Array.from(re, (r, i) => [r, im[i]]).sort((x, y) => x[0] - y[0] || x[1] - y[1]);
-    const want = blocks.flatMap(([a, b]) => [[a, -b], [a, b]]).sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+    const want = blocks
+      .flatMap(([a, b]) => [
+        [a, -b],
+        [a, b],
+      ])
+      .sort((x, y) => x[0] - y[0] || x[1] - y[1]);
     got.forEach((g, i) => {
       expect(g[0]).toBeCloseTo(want[i][0], 8);
       expect(g[1]).toBeCloseTo(want[i][1], 8);
@@ -84,13 +125,21 @@ describe("generalEigenvalues", () => {
   });
   it("finds the roots of a polynomial from its companion matrix", () => {
     // (x-1)(x+2)(x-3)(x^2+1) = x^5 - 2x^4 - 4x^3 + 4x^2 - 5x + 6 … computed generically below.
-    const roots: [number, number][] = [[1, 0], [-2, 0], [3, 0], [0, 1], [0, -1]];
+    const roots: [number, number][] = [
+      [1, 0],
+      [-2, 0],
+      [3, 0],
+      [0, 1],
+      [0, -1],
+    ];
     let coef: [number, number][] = [[1, 0]]; // complex coefficients, highest first
     for (const [a, b] of roots) {
       const next: [number, number][] = coef.map(() => [0, 0] as [number, number]).concat([[0, 0]]);
       coef.forEach(([cr, ci], i) => {
-        next[i][0] += cr; next[i][1] += ci;
-        next[i + 1][0] -= cr * a - ci * b; next[i + 1][1] -= cr * b + ci * a;
+        next[i][0] += cr;
+        next[i][1] += ci;
+        next[i + 1][0] -= cr * a - ci * b;
+        next[i + 1][1] -= cr * b + ci * a;
       });
       coef = next;
     }
@@ -122,7 +171,9 @@ describe("generalEigenvalues", () => {
 
 describe("orthonormalBasis", () => {
   it("drops dependent vectors and returns orthonormal columns", () => {
-    const a = Float64Array.from([1, 0, 1]), b = Float64Array.from([2, 0, 2]), c = Float64Array.from([0, 1, 0]);
+    const a = Float64Array.from([1, 0, 1]),
+      b = Float64Array.from([2, 0, 2]),
+      c = Float64Array.from([0, 1, 0]);
     const q = orthonormalBasis([a, b, c]);
     expect(q.length).toBe(2);
     expect(dot(q[0], q[1])).toBeCloseTo(0, 14);
@@ -132,11 +183,13 @@ describe("orthonormalBasis", () => {
 
 function mul(A: Float64Array, B: Float64Array, n: number): Float64Array {
   const C = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) for (let j = 0; j < n; j++) C[i * n + j] += A[i * n + k] * B[k * n + j];
+  for (let i = 0; i < n; i++)
+    for (let k = 0; k < n; k++) for (let j = 0; j < n; j++) C[i * n + j] += A[i * n + k] * B[k * n + j];
   return C;
 }
 function invert(A0: Float64Array, n: number): Float64Array {
-  const A = Float64Array.from(A0), I = new Float64Array(n * n);
+  const A = Float64Array.from(A0),
+    I = new Float64Array(n * n);
   for (let i = 0; i < n; i++) I[i * n + i] = 1;
   for (let c = 0; c < n; c++) {
     let p = c;
@@ -146,11 +199,18 @@ function invert(A0: Float64Array, n: number): Float64Array {
       [I[c * n + j], I[p * n + j]] = [I[p * n + j], I[c * n + j]];
     }
     const d = A[c * n + c];
-    for (let j = 0; j < n; j++) { A[c * n + j] /= d; I[c * n + j] /= d; }
-    for (let r = 0; r < n; r++) if (r !== c) {
-      const f = A[r * n + c];
-      for (let j = 0; j < n; j++) { A[r * n + j] -= f * A[c * n + j]; I[r * n + j] -= f * I[c * n + j]; }
+    for (let j = 0; j < n; j++) {
+      A[c * n + j] /= d;
+      I[c * n + j] /= d;
     }
+    for (let r = 0; r < n; r++)
+      if (r !== c) {
+        const f = A[r * n + c];
+        for (let j = 0; j < n; j++) {
+          A[r * n + j] -= f * A[c * n + j];
+          I[r * n + j] -= f * I[c * n + j];
+        }
+      }
   }
   return I;
 }

@@ -26,7 +26,13 @@ describe("notebooks run headless in quick mode", () => {
     it(name, { timeout: 900_000 }, () => {
       const r = spawnSync(
         process.execPath,
-        [path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), path.join(ROOT, "scripts", "reports.ts"), "--quick", `--out=${OUT}`, name],
+        [
+          path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"),
+          path.join(ROOT, "scripts", "reports.ts"),
+          "--quick",
+          `--out=${OUT}`,
+          name,
+        ],
         { cwd: ROOT, encoding: "utf8", env: { ...process.env, OPTBOOK_QUICK: "1" }, timeout: 880_000 },
       );
       const log = `${r.stdout}\n${r.stderr}`;
@@ -36,8 +42,10 @@ describe("notebooks run headless in quick mode", () => {
       };
       expect(summary.claims.length, `${name} checks no claim`).toBeGreaterThan(0);
       const failed = summary.claims.filter((c) => !c.passed);
-      console.log(`${name}: ${summary.claims.length - failed.length}/${summary.claims.length} claims hold` +
-        failed.map((c) => `\n  not reproduced: ${c.statement} (${c.details ?? ""})`).join(""));
+      console.log(
+        `${name}: ${summary.claims.length - failed.length}/${summary.claims.length} claims hold` +
+          failed.map((c) => `\n  not reproduced: ${c.statement} (${c.details ?? ""})`).join(""),
+      );
     });
   }
 });

@@ -26,7 +26,9 @@ describe("optimizer API", () => {
     expect(() => O.heavyBall({ weightDecayMode: "decoupled" } as never)).toThrow(/weightDecayMode/);
     expect(() => O.perRun([])).toThrow(/at least one/);
     expect(() => O.adam({ lr: O.perRun([0.1, NaN]) })).toThrow(/lr is NaN \(run 1\)/);
-    expect(() => O.fromRule(O.scaleByLearningRateRule(), { lr: "fast" as never })).toThrow(/must be a number, a schedule/);
+    expect(() => O.fromRule(O.scaleByLearningRateRule(), { lr: "fast" as never })).toThrow(
+      /must be a number, a schedule/,
+    );
     expect(() => O.sgd({ lr: 0.1, lrInsideMomentum: true })).toThrow(/needs momentum/);
     expect(() => O.clipByGlobalNorm(-1)).toThrow(/maxNorm = -1/);
     expect(() => O.lookahead(O.sgd(), { syncPeriod: 0 })).toThrow(/syncPeriod/);
@@ -50,10 +52,16 @@ describe("optimizer API", () => {
     st = r.state;
     expect(() => bad.update(p, st, p)).toThrow(/lr is NaN \(schedule at step 1\)/);
     const lr = tf.ones([5]);
-    expect(() => O.sgd({ lr }).update(p, O.sgd({ lr }).init(p), p)).toThrow(/lr of shape \[5\] does not broadcast against parameter a of shape \[2,3\]/);
+    expect(() => O.sgd({ lr }).update(p, O.sgd({ lr }).init(p), p)).toThrow(
+      /lr of shape \[5\] does not broadcast against parameter a of shape \[2,3\]/,
+    );
     const pr = O.perRun([0.1, 0.2, 0.3]);
-    expect(() => O.sgd({ lr: pr }).update(p, { count: 0, slots: {} }, p)).toThrow(/perRun hyperparameter lr has 3 runs but parameter a has shape \[2,3\]/);
-    expect(() => O.adamw().update(p, O.adamw().init(p))).toThrow(/reads the parameters; call update\(grads, state, params\)/);
+    expect(() => O.sgd({ lr: pr }).update(p, { count: 0, slots: {} }, p)).toThrow(
+      /perRun hyperparameter lr has 3 runs but parameter a has shape \[2,3\]/,
+    );
+    expect(() => O.adamw().update(p, O.adamw().init(p))).toThrow(
+      /reads the parameters; call update\(grads, state, params\)/,
+    );
     disposeTree([p, s, wrongKeys, wrongShape, st, lr]);
     pr.dispose();
   });
@@ -62,7 +70,8 @@ describe("optimizer API", () => {
     const p = tf.tensor([1]);
     const seen: number[] = [];
     const opt = O.sgd({ lr: (t) => (seen.push(t), 0.1 * (t + 1)) });
-    let s = opt.init(p), x = p;
+    let s = opt.init(p),
+      x = p;
     for (let i = 0; i < 3; i++) {
       const g = tf.ones([1]);
       const r = opt.update(g, s, x);
@@ -90,11 +99,25 @@ describe("optimizer API", () => {
   });
 
   it("hand-made optax chains equal the named optimizers", async () => {
-    const p0 = [0.5, -1, 2], grads = [[1, 2, -1], [0.5, -0.3, 0.2], [-1, 1, 1]];
+    const p0 = [0.5, -1, 2],
+      grads = [
+        [1, 2, -1],
+        [0.5, -0.3, 0.2],
+        [-1, 1, 1],
+      ];
     const pairs: [O.GradientTransformation, O.GradientTransformation][] = [
-      [O.chain(O.scaleByAdam({ b1: 0.8 }), O.addDecayedWeights(0.1), O.scaleByLearningRate(0.03)), O.adamw({ lr: 0.03, b1: 0.8, weightDecay: 0.1 })],
-      [O.chain(O.addDecayedWeights(0.1), O.trace({ momentum: 0.7, nesterov: true }), O.scaleByLearningRate(0.03)), O.sgd({ lr: 0.03, momentum: 0.7, nesterov: true, weightDecay: 0.1 })],
-      [O.chain(O.scaleByRms({ decay: 0.5 }), O.trace({ momentum: 0 }), O.scaleByLearningRate(0.03)), O.rmsprop({ lr: 0.03, decay: 0.5 })],
+      [
+        O.chain(O.scaleByAdam({ b1: 0.8 }), O.addDecayedWeights(0.1), O.scaleByLearningRate(0.03)),
+        O.adamw({ lr: 0.03, b1: 0.8, weightDecay: 0.1 }),
+      ],
+      [
+        O.chain(O.addDecayedWeights(0.1), O.trace({ momentum: 0.7, nesterov: true }), O.scaleByLearningRate(0.03)),
+        O.sgd({ lr: 0.03, momentum: 0.7, nesterov: true, weightDecay: 0.1 }),
+      ],
+      [
+        O.chain(O.scaleByRms({ decay: 0.5 }), O.trace({ momentum: 0 }), O.scaleByLearningRate(0.03)),
+        O.rmsprop({ lr: 0.03, decay: 0.5 }),
+      ],
       [O.chain(O.scaleByLion(), O.scaleByLearningRate(0.03)), O.lion({ lr: 0.03 })],
       [O.chain(O.scaleByRss(), O.scaleByLearningRate(0.03)), O.adagrad({ lr: 0.03 })],
     ];
@@ -124,7 +147,9 @@ describe("optimizer API", () => {
     const r = O.chainRules("twoTraces", O.traceRule(), O.withDefaults(O.scaleByAdamRule(), {}, "adamPart"));
     expect(r.state).toEqual(["trace.m", "adamPart.m", "v"]);
     expect(Object.keys(r.defaults).sort()).toEqual(["b1", "b2", "eps", "momentum"]);
-    expect(() => O.chainRules("bad", O.scaleByLearningRateRule(), O.scaleByLearningRateRule())).toThrow(/"lr" appears in more than one rule/);
+    expect(() => O.chainRules("bad", O.scaleByLearningRateRule(), O.scaleByLearningRateRule())).toThrow(
+      /"lr" appears in more than one rule/,
+    );
     // one scalar step on numbers: trace(0.5) then Adam at t = 1 gives m̂/(√v̂+ε) = sign(g)·(1 − tiny)
     const s = { "trace.m": 0, "adamPart.m": 0, v: 0 };
     const out = r.step(numOps, 2, 0, s, { ...r.defaults }, 1, { uniform: () => 0, normal: () => 0 });

@@ -18,7 +18,8 @@ import { flatOf } from "./helpers";
 const decay = (lr: number) => O.exponentialSchedule(lr, { rate: 0.9995 });
 
 // f(x) = ½ Σ a_i (x_i − c_i)², condition number 4; two runs from different starts.
-const A = [1, 2, 3, 4], C = [1, -2, 0.5, 3];
+const A = [1, 2, 3, 4],
+  C = [1, -2, 0.5, 3];
 const X0 = [0, 0, 0, 0, 3, 1, -2, 0];
 
 const QUADRATIC: [string, () => O.GradientTransformation, number][] = [
@@ -42,7 +43,15 @@ const QUADRATIC: [string, () => O.GradientTransformation, number][] = [
   ["clip(1) + sgd", () => O.chain(O.clipByGlobalNorm(1, { perRun: true }), O.sgd({ lr: 0.2 })), 100],
   ["lookahead(adam)", () => O.lookahead(O.adam({ lr: 0.1 })), 400],
   // SAM with a fixed ρ hovers at distance ~ρ around a minimiser (the gradient direction is undefined there); ρ decays.
-  ["sam(heavy ball), decaying ρ", () => O.sam(O.heavyBall({ lr: 0.1, momentum: 0.5 }), { rho: O.exponentialSchedule(0.05, { rate: 0.95 }), perRun: true }), 200],
+  [
+    "sam(heavy ball), decaying ρ",
+    () =>
+      O.sam(O.heavyBall({ lr: 0.1, momentum: 0.5 }), {
+        rho: O.exponentialSchedule(0.05, { rate: 0.95 }),
+        perRun: true,
+      }),
+    200,
+  ],
 ];
 
 const ROSENBROCK: [string, ElementwiseRule, Record<string, number | O.Schedule>, number][] = [
@@ -70,7 +79,9 @@ const rosenbrockGrad = (x: number, y: number) => [-2 * (1 - x) - 400 * x * (y - 
 
 function runRosenbrock(rule: ElementwiseRule, hyper: Record<string, number | O.Schedule>, steps: number): number[] {
   const p = [-1.2, 1];
-  const states = p.map(() => Object.fromEntries(rule.state.map((s) => [s, (rule.init as Record<string, number> | undefined)?.[s] ?? 0])));
+  const states = p.map(() =>
+    Object.fromEntries(rule.state.map((s) => [s, (rule.init as Record<string, number> | undefined)?.[s] ?? 0])),
+  );
   const noNoise = { uniform: () => NaN, normal: () => NaN };
   for (let t = 1; t <= steps; t++) {
     const h: Record<string, number> = { ...rule.defaults };
@@ -90,22 +101,29 @@ describe("convergence", () => {
     await initBackend({ force: "cpu", quiet: true });
   });
 
-  it.each(QUADRATIC)("%s reaches the quadratic's minimiser (max |x − c| < 1e-3) within its budget", async (name, make, steps) => {
-    const a = tf.tensor1d(A), c = tf.tensor1d(C);
-    const loss = (p: Tree) => tf.mul(0.5, tf.sum(tf.mul(a, tf.square(tf.sub(p as tf.Tensor, c))), 1));
-    const x0 = tf.tensor2d(X0, [2, 4]);
-    const res = await O.minimize(loss, x0, make(), { steps, every: steps, progressSeconds: 0 });
-    const x = await flatOf(res.params);
-    disposeTree([res.params, x0, a, c]);
-    expect(res.diverged).toEqual([false, false]);
-    const err = Math.max(...Array.from(x, (v, i) => Math.abs(v - C[i % 4])));
-    expect(err, `${name}: max |x − c| after ${steps} steps`).toBeLessThan(1e-3);
-  });
+  it.each(QUADRATIC)(
+    "%s reaches the quadratic's minimiser (max |x − c| < 1e-3) within its budget",
+    async (name, make, steps) => {
+      const a = tf.tensor1d(A),
+        c = tf.tensor1d(C);
+      const loss = (p: Tree) => tf.mul(0.5, tf.sum(tf.mul(a, tf.square(tf.sub(p as tf.Tensor, c))), 1));
+      const x0 = tf.tensor2d(X0, [2, 4]);
+      const res = await O.minimize(loss, x0, make(), { steps, every: steps, progressSeconds: 0 });
+      const x = await flatOf(res.params);
+      disposeTree([res.params, x0, a, c]);
+      expect(res.diverged).toEqual([false, false]);
+      const err = Math.max(...Array.from(x, (v, i) => Math.abs(v - C[i % 4])));
+      expect(err, `${name}: max |x − c| after ${steps} steps`).toBeLessThan(1e-3);
+    },
+  );
 
-  it.each(ROSENBROCK)("%s reaches Rosenbrock's minimiser (‖x − (1,1)‖ < 1e-2) from (−1.2, 1)", (name, rule, hyper, steps) => {
-    const [x, y] = runRosenbrock(rule, hyper, steps);
-    expect(Math.hypot(x - 1, y - 1), `${name} after ${steps} steps: (${x}, ${y})`).toBeLessThan(1e-2);
-  });
+  it.each(ROSENBROCK)(
+    "%s reaches Rosenbrock's minimiser (‖x − (1,1)‖ < 1e-2) from (−1.2, 1)",
+    (name, rule, hyper, steps) => {
+      const [x, y] = runRosenbrock(rule, hyper, steps);
+      expect(Math.hypot(x - 1, y - 1), `${name} after ${steps} steps: (${x}, ${y})`).toBeLessThan(1e-2);
+    },
+  );
 
   it("the Rosenbrock budgets are tight enough to mean something: plain SGD is not there after 1000 steps", () => {
     const [x, y] = runRosenbrock(O.sgdRule(), { lr: 1e-3 }, 1000);

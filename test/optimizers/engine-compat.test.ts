@@ -14,7 +14,8 @@ import { REFERENCES } from "./references";
 const landscape: ClosedFormLandscape = {
   name: "coupled quartic",
   dim: 2,
-  value: (o, x) => o.add(o.mul(0.5, o.square(o.sub(x[0], 1))), o.add(o.square(o.square(x[1])), o.mul(0.3, o.mul(x[0], x[1])))),
+  value: (o, x) =>
+    o.add(o.mul(0.5, o.square(o.sub(x[0], 1))), o.add(o.square(o.square(x[1])), o.mul(0.3, o.mul(x[0], x[1])))),
 };
 const grad = (x: number, y: number) => [x - 1 + 0.3 * y, 4 * y * y * y + 0.3 * x];
 
@@ -40,7 +41,8 @@ const CASES: [keyof typeof O.ELEMENTWISE_OPTIMIZERS, string, Record<string, unkn
 describe("engine compatibility", () => {
   it.each(CASES)("%s: the engine's trajectory matches the float64 reference", async (name, ref, variants) => {
     const rule = (O.ELEMENTWISE_OPTIMIZERS[name] as (v: object) => ReturnType<typeof O.adamRule>)(variants);
-    const steps = 40, x0 = [0.3, -0.8];
+    const steps = 40,
+      x0 = [0.3, -0.8];
     const hyper = { ...rule.defaults, lr: 0.05 };
     const res = await sweep({ landscape, optimizer: rule, init: x0, steps, hyper: { lr: 0.05 }, workers: 0 });
     // the reference, with the gradient of the landscape at each iterate

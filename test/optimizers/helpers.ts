@@ -95,9 +95,16 @@ export async function runTransform(
 }
 
 /** Elementwise |a − b| ≤ atol + rtol·|b|, with a message naming the worst coordinate. */
-export function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, rtol: number, atol: number, what: string): void {
+export function expectClose(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  rtol: number,
+  atol: number,
+  what: string,
+): void {
   expect(a.length, `${what}: length`).toBe(b.length);
-  let worst = -1, worstExcess = 0;
+  let worst = -1,
+    worstExcess = 0;
   for (let i = 0; i < a.length; i++) {
     const excess = Math.abs(a[i] - b[i]) - (atol + rtol * Math.abs(b[i]));
     if (!(excess <= 0) && (worst < 0 || excess > worstExcess || Number.isNaN(excess))) {
@@ -106,7 +113,9 @@ export function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, rtol: nu
     }
   }
   if (worst >= 0) {
-    expect.fail(`${what}: coordinate ${worst}: got ${a[worst]}, expected ${b[worst]} (|Δ| = ${Math.abs(a[worst] - b[worst])})`);
+    expect.fail(
+      `${what}: coordinate ${worst}: got ${a[worst]}, expected ${b[worst]} (|Δ| = ${Math.abs(a[worst] - b[worst])})`,
+    );
   }
 }
 

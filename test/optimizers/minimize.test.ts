@@ -22,17 +22,26 @@ describe("minimize", () => {
   });
 
   it("records the loss of gradient descent on a quadratic: L_t = ½ a x₀² (1 − ηa)^{2t}", async () => {
-    const a = 2, lr = 0.1, x0 = 1.5;
+    const a = 2,
+      lr = 0.1,
+      x0 = 1.5;
     const seen: number[] = [];
-    const res = await O.minimize((p) => tf.mul(0.5 * a, tf.square(p as tf.Tensor)).sum(), tf.scalar(x0), O.sgd({ lr }), {
-      steps: 30,
-      every: 7,
-      onStep: (r) => void seen.push(r.step),
-    });
+    const res = await O.minimize(
+      (p) => tf.mul(0.5 * a, tf.square(p as tf.Tensor)).sum(),
+      tf.scalar(x0),
+      O.sgd({ lr }),
+      {
+        steps: 30,
+        every: 7,
+        onStep: (r) => void seen.push(r.step),
+      },
+    );
     expect(res.steps).toEqual([0, 7, 14, 21, 28, 30]);
     expect(seen).toEqual(res.steps);
     expect(res.runs).toBe(1);
-    res.steps.forEach((t, k) => expect(res.losses[k][0]).toBeCloseTo(0.5 * a * x0 * x0 * Math.pow(1 - lr * a, 2 * t), 5));
+    res.steps.forEach((t, k) =>
+      expect(res.losses[k][0]).toBeCloseTo(0.5 * a * x0 * x0 * Math.pow(1 - lr * a, 2 * t), 5),
+    );
     expect((await (res.params as tf.Tensor).data())[0]).toBeCloseTo(x0 * Math.pow(1 - lr * a, 30), 6);
     expect(res.diverged).toEqual([false]);
     expect(res.divergedAt).toEqual([null]);
@@ -64,7 +73,10 @@ describe("minimize", () => {
   });
 
   it("stops early when every run has diverged", async () => {
-    const res = await O.minimize(quadPerRun([1]), { x: tf.ones([2, 1]) }, O.sgd({ lr: 5 }), { steps: 10_000, every: 5 });
+    const res = await O.minimize(quadPerRun([1]), { x: tf.ones([2, 1]) }, O.sgd({ lr: 5 }), {
+      steps: 10_000,
+      every: 5,
+    });
     expect(res.diverged).toEqual([true, true]);
     expect(res.stepsDone).toBeLessThan(100);
     disposeTree(res.params);
@@ -85,12 +97,18 @@ describe("minimize", () => {
 
   it("gives clear errors for a bad loss shape, params without the runs axis and bad options", async () => {
     const x = { x: tf.ones([3, 2]) };
-    await expect(O.minimize((p) => tf.mul((p as { x: tf.Tensor }).x, 2), x, O.sgd(), { steps: 2 })).rejects.toThrow(/scalar or a \[runs\] vector, got shape \[3,2\]/);
+    await expect(O.minimize((p) => tf.mul((p as { x: tf.Tensor }).x, 2), x, O.sgd(), { steps: 2 })).rejects.toThrow(
+      /scalar or a \[runs\] vector, got shape \[3,2\]/,
+    );
+    await expect(O.minimize((p) => tf.sum((p as { x: tf.Tensor }).x, 0), x, O.sgd(), { steps: 2 })).rejects.toThrow(
+      /loss has 2 runs but parameter x has shape \[3,2\]/,
+    );
+    await expect(O.minimize((p) => tf.sum((p as { x: tf.Tensor }).x), x, O.sgd(), { steps: -1 })).rejects.toThrow(
+      /steps must be an integer/,
+    );
     await expect(
-      O.minimize((p) => tf.sum((p as { x: tf.Tensor }).x, 0), x, O.sgd(), { steps: 2 }),
-    ).rejects.toThrow(/loss has 2 runs but parameter x has shape \[3,2\]/);
-    await expect(O.minimize((p) => tf.sum((p as { x: tf.Tensor }).x), x, O.sgd(), { steps: -1 })).rejects.toThrow(/steps must be an integer/);
-    await expect(O.minimize((p) => tf.sum((p as { x: tf.Tensor }).x), x, O.sgd(), { steps: 2, evry: 1 } as never)).rejects.toThrow(/unknown option "evry"/);
+      O.minimize((p) => tf.sum((p as { x: tf.Tensor }).x), x, O.sgd(), { steps: 2, evry: 1 } as never),
+    ).rejects.toThrow(/unknown option "evry"/);
     const unused = tf.ones([3]);
     await expect(
       O.minimize((p) => tf.sum(tf.square((p as { x: tf.Tensor }).x)), { x: x.x, unused }, O.sgd(), { steps: 2 }),

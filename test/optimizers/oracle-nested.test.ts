@@ -21,7 +21,8 @@ const fields: [string, OracleField][] = [
 describe.each(fields)("%s under an outer gradient", (_name, field) => {
   it("alternating GDA on x·y: ∂y'/∂y = 1 − η² and ∂x'/∂y = −η (closed form)", async () => {
     const eta = 0.1;
-    const x = tf.scalar(0.7), y = tf.scalar(-0.4);
+    const x = tf.scalar(0.7),
+      y = tf.scalar(-0.4);
     const step = (xv: tf.Tensor, yv: tf.Tensor) => {
       const x1 = tf.sub(xv, tf.mul(eta, field([xv, yv])[0]));
       const y1 = tf.sub(yv, tf.mul(eta, field([x1, yv])[1]));

@@ -115,7 +115,8 @@ export const REFERENCES: Record<string, (h: H, v: Record<string, unknown>) => [C
     (g, _p, s, t) => {
       s.m = h.b1 * s.m + (1 - h.b1) * g;
       s.s = h.b2 * s.s + (1 - h.b2) * (g - s.m) * (g - s.m) + h.eps;
-      const mh = s.m / (1 - Math.pow(h.b1, t)), sh = s.s / (1 - Math.pow(h.b2, t));
+      const mh = s.m / (1 - Math.pow(h.b1, t)),
+        sh = s.s / (1 - Math.pow(h.b2, t));
       return (-h.lr * mh) / (Math.sqrt(sh) + h.eps);
     },
     { m: 0, s: 0 },
@@ -127,7 +128,8 @@ export const REFERENCES: Record<string, (h: H, v: Record<string, unknown>) => [C
       s.v = h.b2 * s.v + (1 - h.b2) * g * g;
       const xi = sigmoid(Math.abs(s.prev - g));
       s.prev = g;
-      const mh = s.m / (1 - Math.pow(h.b1, t)), vh = s.v / (1 - Math.pow(h.b2, t));
+      const mh = s.m / (1 - Math.pow(h.b1, t)),
+        vh = s.v / (1 - Math.pow(h.b2, t));
       return (-h.lr * xi * mh) / (Math.sqrt(vh) + h.eps);
     },
     { m: 0, v: 0, prev: 0 },
@@ -161,7 +163,10 @@ export const REFERENCES: Record<string, (h: H, v: Record<string, unknown>) => [C
       s.n = h.b3 * s.n + (1 - h.b3) * z * z;
       const bc = (b: number) => (v.biasCorrection === false ? 1 : 1 - Math.pow(b, t));
       const u = (s.m / bc(h.b1) + (h.b2 * s.d) / bc(h.b2)) / (Math.sqrt(s.n / bc(h.b3)) + h.eps);
-      const next = v.weightDecayMode === "decoupled" ? p - h.lr * u - h.lr * h.weightDecay * p : (p - h.lr * u) / (1 + h.lr * h.weightDecay);
+      const next =
+        v.weightDecayMode === "decoupled"
+          ? p - h.lr * u - h.lr * h.weightDecay * p
+          : (p - h.lr * u) / (1 + h.lr * h.weightDecay);
       return next - p;
     },
     { m: 0, d: 0, n: 0, prev: 0 },

@@ -61,7 +61,9 @@ describe("schedules", () => {
   it("warmup–stable–decay with linear, cosine and 1−√ decay", () => {
     const base = { peak: 1, totalSteps: 100, warmupSteps: 10, decaySteps: 20, endValue: 0 };
     const lin = O.warmupStableDecaySchedule(base);
-    expect([lin(0), lin(5), lin(10), lin(50), lin(79), lin(80), lin(90), lin(100)]).toEqual([0, 0.5, 1, 1, 1, 1, 0.5, 0]);
+    expect([lin(0), lin(5), lin(10), lin(50), lin(79), lin(80), lin(90), lin(100)]).toEqual([
+      0, 0.5, 1, 1, 1, 1, 0.5, 0,
+    ]);
     const cos = O.warmupStableDecaySchedule({ ...base, decay: "cosine" });
     expect(cos(90)).toBeCloseTo(0.5, 12);
     const sq = O.warmupStableDecaySchedule({ ...base, decay: "1-sqrt" });
@@ -72,7 +74,9 @@ describe("schedules", () => {
     expect(() => O.stepSchedule(1, { stepSize: 0 })).toThrow(/stepSize must be an integer ≥ 1/);
     expect(() => O.cosineSchedule(NaN, { decaySteps: 10 })).toThrow(/init must be a finite number/);
     expect(() => O.oneCycleSchedule({ maxValue: 1, totalSteps: 10, pctStart: 1.5 })).toThrow(/pctStart/);
-    expect(() => O.warmupStableDecaySchedule({ peak: 1, totalSteps: 10, warmupSteps: 6, decaySteps: 6 })).toThrow(/exceed totalSteps/);
+    expect(() => O.warmupStableDecaySchedule({ peak: 1, totalSteps: 10, warmupSteps: 6, decaySteps: 6 })).toThrow(
+      /exceed totalSteps/,
+    );
     expect(() => O.linearSchedule(1, { endValue: 0, steps: 10, foo: 1 } as never)).toThrow(/unknown option "foo"/);
     expect(() => O.warmup(1 as never, { steps: 3 })).toThrow(/must be a schedule/);
   });

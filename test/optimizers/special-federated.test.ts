@@ -5,25 +5,36 @@ import { Rng } from "../../lib/rng";
 import { disposeTree, flatten, type Tree } from "../../lib/tree";
 import { sgd } from "../../lib/optimizers/alias";
 import { applyUpdates } from "../../lib/optimizers/transform";
-import { fedAdam, fedAvg, fedProx, federated, runFederated, type ClientLoss, type FederatedAlgorithm } from "../../lib/optimizers/federated";
+import {
+  fedAdam,
+  fedAvg,
+  fedProx,
+  federated,
+  runFederated,
+  type ClientLoss,
+  type FederatedAlgorithm,
+} from "../../lib/optimizers/federated";
 
 beforeAll(async () => {
   await initBackend({ force: "cpu", quiet: true });
 });
 
 // Heterogeneous clients: f_k(w) = Σ_j log cosh(a_kj·w_j − c_kj) + ½‖w‖²·λ_k, w ∈ R³ (a tree { w }).
-const N = 5, d = 3;
+const N = 5,
+  d = 3;
 const r = new Rng(3);
 const a = Array.from({ length: N }, () => Array.from(r.uniformArray(d, 0.5, 2)));
 const c = Array.from({ length: N }, () => Array.from(r.normalArray(d, 0, 2)));
 const lam = Array.from(r.uniformArray(N, 0.05, 0.3));
-const clientLoss = (k: number): ClientLoss => (p) => {
-  const w = (p as { w: tf.Tensor }).w;
-  const z = tf.sub(tf.mul(tf.tensor(a[k]), w), tf.tensor(c[k]));
-  // log cosh z = z + softplus(−2z) − log 2 (stable)
-  const lc = tf.sub(tf.add(z, tf.softplus(tf.mul(-2, z))), Math.log(2));
-  return tf.add(tf.sum(lc), tf.mul(lam[k] / 2, tf.sum(tf.square(w)))) as tf.Scalar;
-};
+const clientLoss =
+  (k: number): ClientLoss =>
+  (p) => {
+    const w = (p as { w: tf.Tensor }).w;
+    const z = tf.sub(tf.mul(tf.tensor(a[k]), w), tf.tensor(c[k]));
+    // log cosh z = z + softplus(−2z) − log 2 (stable)
+    const lc = tf.sub(tf.add(z, tf.softplus(tf.mul(-2, z))), Math.log(2));
+    return tf.add(tf.sum(lc), tf.mul(lam[k] / 2, tf.sum(tf.square(w)))) as tf.Scalar;
+  };
 const clients = Array.from({ length: N }, (_, k) => clientLoss(k));
 // Works for w of shape [d] and [runs, d] (a, c broadcast along the last axis).
 const gradRef = (k: number, w: number[]) => w.map((wj, j) => a[k][j] * Math.tanh(a[k][j] * wj - c[k][j]) + lam[k] * wj);
@@ -39,7 +50,9 @@ function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: numbe
 function rounds(alg: FederatedAlgorithm, start: number[] | number[][], R: number) {
   const out: { w: number[]; clients: number[] }[] = [];
   const p0 = { w: tf.tensor(start) };
-  const fin = runFederated(alg, p0, R, (_r, p, cl) => out.push({ w: Array.from(flatten(p)[0].dataSync()), clients: cl }));
+  const fin = runFederated(alg, p0, R, (_r, p, cl) =>
+    out.push({ w: Array.from(flatten(p)[0].dataSync()), clients: cl }),
+  );
   disposeTree([fin, p0]);
   return out;
 }
@@ -66,7 +79,8 @@ describe("federated optimisation", () => {
     const lr = 0.1;
     const fed = rounds(fedAvg({ clients, localLr: lr }), w0, 20);
     // SGD on F = (1/N)Σf_k through the library's sgd, and in float64.
-    const F = (w: tf.Tensor) => tf.div(tf.addN(clients.map((f) => f({ w }, { round: 0, step: 0, client: 0 }))), N) as tf.Scalar;
+    const F = (w: tf.Tensor) =>
+      tf.div(tf.addN(clients.map((f) => f({ w }, { round: 0, step: 0, client: 0 }))), N) as tf.Scalar;
     const opt = sgd({ lr });
     let p: Tree = tf.tensor1d(w0);
     let s = opt.init(p);
@@ -87,7 +101,9 @@ describe("federated optimisation", () => {
   });
 
   it("FedAvg with K = 5 local steps, 3 of 5 clients sampled per round, data-size weights: 20 rounds against a float64 reference", () => {
-    const lr = 0.05, K = 5, weights = [1, 2, 3, 4, 5];
+    const lr = 0.05,
+      K = 5,
+      weights = [1, 2, 3, 4, 5];
     const fed = rounds(fedAvg({ clients, localLr: lr, localSteps: K, clientsPerRound: 3, weights, seed: 7 }), w0, 20);
     let x = w0.slice();
     const seen = new Set<number>();
@@ -107,7 +123,9 @@ describe("federated optimisation", () => {
   });
 
   it("FedProx: 20 rounds against a float64 reference; μ → 0 equals FedAvg", () => {
-    const lr = 0.05, K = 4, mu = 0.5;
+    const lr = 0.05,
+      K = 4,
+      mu = 0.5;
     const prox = rounds(fedProx({ clients, localLr: lr, localSteps: K, mu }), w0, 20);
     let x = w0.slice();
     for (const { w, clients: cl } of prox) {
@@ -116,7 +134,11 @@ describe("federated optimisation", () => {
     }
     const avg = rounds(fedAvg({ clients, localLr: lr, localSteps: K, clientsPerRound: 2, seed: 1 }), w0, 15);
     const prox0 = rounds(fedProx({ clients, localLr: lr, localSteps: K, clientsPerRound: 2, seed: 1, mu: 0 }), w0, 15);
-    const proxTiny = rounds(fedProx({ clients, localLr: lr, localSteps: K, clientsPerRound: 2, seed: 1, mu: 1e-6 }), w0, 15);
+    const proxTiny = rounds(
+      fedProx({ clients, localLr: lr, localSteps: K, clientsPerRound: 2, seed: 1, mu: 1e-6 }),
+      w0,
+      15,
+    );
     for (let t = 0; t < 15; t++) {
       expect(prox0[t].w).toEqual(avg[t].w);
       expectClose(proxTiny[t].w, avg[t].w, 1e-5);
@@ -132,9 +154,20 @@ describe("federated optimisation", () => {
   });
 
   it("FedAdam: 20 rounds against Reddi et al. Algorithm 2 in float64", () => {
-    const lr = 0.05, K = 3, eta = 0.1, b1 = 0.9, b2 = 0.99, tau = 1e-3;
-    const fed = rounds(fedAdam({ clients, localLr: lr, localSteps: K, clientsPerRound: 4, seed: 2, serverLr: eta, b1, b2, tau }), w0, 20);
-    let x = w0.slice(), m = new Array(d).fill(0), v = new Array(d).fill(0);
+    const lr = 0.05,
+      K = 3,
+      eta = 0.1,
+      b1 = 0.9,
+      b2 = 0.99,
+      tau = 1e-3;
+    const fed = rounds(
+      fedAdam({ clients, localLr: lr, localSteps: K, clientsPerRound: 4, seed: 2, serverLr: eta, b1, b2, tau }),
+      w0,
+      20,
+    );
+    let x = w0.slice(),
+      m = new Array(d).fill(0),
+      v = new Array(d).fill(0);
     for (const { w, clients: cl } of fed) {
       const delta = refAverage(x, cl, K, lr, 0).map((avg, j) => avg - x[j]);
       m = m.map((mj, j) => b1 * mj + (1 - b1) * delta[j]);

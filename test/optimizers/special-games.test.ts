@@ -27,25 +27,26 @@ const axpy = (a: number[], s: number, b: number[]) => a.map((v, i) => v + s * b[
 function makeGame(seed: number, n = 3, m = 2) {
   const r = new Rng(seed);
   const mat = (a: number, b: number) => Array.from({ length: a }, () => Array.from({ length: b }, () => r.normal()));
-  const G = mat(n, n), H = mat(m, m);
+  const G = mat(n, n),
+    H = mat(m, m);
   const P = G.map((_, i) => G.map((_, j) => G[i].reduce((s, _v, k) => s + G[i][k] * G[j][k], 0) / n));
   const Q = H.map((_, i) => H.map((_, j) => H[i].reduce((s, _v, k) => s + H[i][k] * H[j][k], 0) / m));
   const B = mat(n, m);
   // Float64 field: F_x = Px + By + 0.2x³, F_y = Qy − Bᵀx.
   const field = ([x, y]: Blocks): Blocks => [
-    x.map((_, i) => P[i].reduce((s, p, j) => s + p * x[j], 0) + B[i].reduce((s, b, j) => s + b * y[j], 0) + 0.2 * x[i] ** 3),
+    x.map(
+      (_, i) => P[i].reduce((s, p, j) => s + p * x[j], 0) + B[i].reduce((s, b, j) => s + b * y[j], 0) + 0.2 * x[i] ** 3,
+    ),
     y.map((_, i) => Q[i].reduce((s, q, j) => s + q * y[j], 0) - x.reduce((s, xv, j) => s + B[j][i] * xv, 0)),
   ];
   // Blocks are [runs, n] and [runs, m]; the loss sums over runs.
   const loss = ([x, y]: tf.Tensor[]) =>
     tf.tidy(() => {
-      const Pt = tf.tensor2d(P), Qt = tf.tensor2d(Q), Bt = tf.tensor2d(B);
-      return tf.sum(
-        tf.addN([
-          tf.mul(0.5, tf.mul(tf.matMul(x as tf.Tensor2D, Pt), x)),
-          tf.mul(0.05, tf.pow(x, 4)),
-        ]),
-      )
+      const Pt = tf.tensor2d(P),
+        Qt = tf.tensor2d(Q),
+        Bt = tf.tensor2d(B);
+      return tf
+        .sum(tf.addN([tf.mul(0.5, tf.mul(tf.matMul(x as tf.Tensor2D, Pt), x)), tf.mul(0.05, tf.pow(x, 4))]))
         .add(tf.sum(tf.mul(tf.matMul(x as tf.Tensor2D, Bt), y)))
         .sub(tf.mul(0.5, tf.sum(tf.mul(tf.matMul(y as tf.Tensor2D, Qt), y))));
     }) as tf.Scalar;
@@ -81,9 +82,18 @@ function refHedge(z: number[], d: number[], lr: number, groups: number[][]): num
   return out;
 }
 
-async function trajectory(rule: OracleRule, field: ReturnType<typeof zeroSumField>, x0: tf.Tensor[], steps: number, hyper: Record<string, number | tf.Tensor>) {
+async function trajectory(
+  rule: OracleRule,
+  field: ReturnType<typeof zeroSumField>,
+  x0: tf.Tensor[],
+  steps: number,
+  hyper: Record<string, number | tf.Tensor>,
+) {
   const out: number[][][] = [];
-  const final = runOracle(rule, field, x0, steps, { hyper, onStep: (_t, x) => out.push(x.map((b) => Array.from(b.dataSync()))) });
+  const final = runOracle(rule, field, x0, steps, {
+    hyper,
+    onStep: (_t, x) => out.push(x.map((b) => Array.from(b.dataSync()))),
+  });
   final.forEach((b) => b.dispose());
   return out;
 }
@@ -95,8 +105,13 @@ function expectClose(got: number[], want: number[], tol: number) {
 }
 
 describe("game rules against float64 references (25 steps, random quadratic–quartic game)", () => {
-  const steps = 25, lr = 0.07;
-  const cases: [string, OracleRule, (F: (z: Blocks) => Blocks, z: Blocks, state: { past?: Blocks; mu?: [Blocks, Blocks] }, t: number) => Blocks][] = [
+  const steps = 25,
+    lr = 0.07;
+  const cases: [
+    string,
+    OracleRule,
+    (F: (z: Blocks) => Blocks, z: Blocks, state: { past?: Blocks; mu?: [Blocks, Blocks] }, t: number) => Blocks,
+  ][] = [
     ["gda simultaneous", gdaRule(), (F, z) => refGda(F, z, lr, false)],
     ["gda alternating", gdaRule({ alternating: true, players: [0, 1] }), (F, z) => refGda(F, z, lr, true)],
     ["extragradient", extragradientRule(), (F, z) => refEg(F, z, lr)],
@@ -142,7 +157,13 @@ describe("game rules against float64 references (25 steps, random quadratic–qu
       const g = makeGame(12);
       const h = { lr: 0.05, lrImag: 0.02, beta: 0.8, betaArg: 0.6 };
       const x0 = [tf.tensor2d([g.x0[0]]), tf.tensor2d([g.x0[1]])];
-      const got = await trajectory(complexMomentumRule({ alternating, players: [0, 1] }), zeroSumField(g.loss, [0, 1]), x0, steps, h);
+      const got = await trajectory(
+        complexMomentumRule({ alternating, players: [0, 1] }),
+        zeroSumField(g.loss, [0, 1]),
+        x0,
+        steps,
+        h,
+      );
       // μ ← βμ − F(z), z ← z + Re(αμ), complex arithmetic on (re, im) pairs.
       const [bRe, bIm] = [h.beta * Math.cos(h.betaArg), h.beta * Math.sin(h.betaArg)];
       const z: Blocks = g.x0.map((b) => b.slice());
@@ -174,16 +195,32 @@ describe("entropic rules against float64 references (matrix game on two simplice
   const r = new Rng(5);
   const A = Array.from({ length: 3 }, () => Array.from({ length: 4 }, () => r.normal()));
   const players = [0, 0, 0, 1, 1, 1, 1];
-  const groups = [[0, 1, 2], [3, 4, 5, 6]];
+  const groups = [
+    [0, 1, 2],
+    [3, 4, 5, 6],
+  ];
   // Loss xᵀAy; F_x = Ay, F_y = −Aᵀx. Blocks are scalars (one simplex coordinate each).
-  const loss = (b: tf.Tensor[]) => tf.tidy(() => tf.sum(tf.mul(tf.stack(b.slice(0, 3)), tf.matMul(tf.tensor2d(A), tf.stack(b.slice(3)).reshape([4, 1])).reshape([3])))) as tf.Scalar;
+  const loss = (b: tf.Tensor[]) =>
+    tf.tidy(() =>
+      tf.sum(
+        tf.mul(tf.stack(b.slice(0, 3)), tf.matMul(tf.tensor2d(A), tf.stack(b.slice(3)).reshape([4, 1])).reshape([3])),
+      ),
+    ) as tf.Scalar;
   const F = (z: number[]) => [
     ...A.map((row) => row.reduce((s, a, j) => s + a * z[3 + j], 0)),
     ...[0, 1, 2, 3].map((j) => -A.reduce((s, row, i) => s + row[j] * z[i], 0)),
   ];
   const z0 = [0.2, 0.5, 0.3, 0.1, 0.2, 0.3, 0.4];
-  const steps = 30, lr = 0.3;
-  const run = async (rule: OracleRule) => trajectory(rule, zeroSumField(loss, players), z0.map((v) => tf.scalar(v)), steps, { lr });
+  const steps = 30,
+    lr = 0.3;
+  const run = async (rule: OracleRule) =>
+    trajectory(
+      rule,
+      zeroSumField(loss, players),
+      z0.map((v) => tf.scalar(v)),
+      steps,
+      { lr },
+    );
 
   it("multiplicative weights (simultaneous and alternating)", async () => {
     for (const alternating of [false, true]) {
@@ -202,23 +239,48 @@ describe("entropic rules against float64 references (matrix game on two simplice
   it("mirror prox and optimistic multiplicative weights", async () => {
     const mp = await run(mirrorProxRule({ players }));
     const om = await run(optimisticRule({ players, geometry: "entropic", form: "ogda" }));
-    let z = z0.slice(), w = z0.slice(), past: number[] | undefined;
+    let z = z0.slice(),
+      w = z0.slice(),
+      past: number[] | undefined;
     for (let t = 1; t <= steps; t++) {
       const half = refHedge(z, F(z), lr, groups);
       z = refHedge(z, F(half), lr, groups);
       expectClose(mp[t - 1].flat(), z, 2e-5);
       const f = F(w);
-      w = refHedge(w, f.map((v, i) => 2 * v - (past ?? f)[i]), lr, groups);
+      w = refHedge(
+        w,
+        f.map((v, i) => 2 * v - (past ?? f)[i]),
+        lr,
+        groups,
+      );
       past = f;
       expectClose(om[t - 1].flat(), w, 2e-5);
     }
   });
   it("on rock–paper–scissors, MWU drifts away from the uniform equilibrium and mirror prox converges to it", async () => {
-    const l = (b: tf.Tensor[]) => tf.tidy(() => tf.sum(tf.mul(tf.stack(b.slice(0, 3)), tf.matMul(tf.tensor2d([[0, 1, -1], [-1, 0, 1], [1, -1, 0]]), tf.stack(b.slice(3)).reshape([3, 1])).reshape([3])))) as tf.Scalar;
+    const l = (b: tf.Tensor[]) =>
+      tf.tidy(() =>
+        tf.sum(
+          tf.mul(
+            tf.stack(b.slice(0, 3)),
+            tf
+              .matMul(
+                tf.tensor2d([
+                  [0, 1, -1],
+                  [-1, 0, 1],
+                  [1, -1, 0],
+                ]),
+                tf.stack(b.slice(3)).reshape([3, 1]),
+              )
+              .reshape([3]),
+          ),
+        ),
+      ) as tf.Scalar;
     const pl = [0, 0, 0, 1, 1, 1];
     const start = [0.5, 0.3, 0.2, 0.2, 0.3, 0.5].map((v) => tf.scalar(v));
     const kl = (x: number[]) => x.reduce((s, v) => s + (1 / 3) * Math.log(1 / 3 / v), 0);
-    const klTraj = async (rule: OracleRule) => (await trajectory(rule, zeroSumField(l, pl), start, 400, { lr: 0.3 })).map((z) => kl(z.flat()));
+    const klTraj = async (rule: OracleRule) =>
+      (await trajectory(rule, zeroSumField(l, pl), start, 400, { lr: 0.3 })).map((z) => kl(z.flat()));
     const mw = await klTraj(multiplicativeWeightsRule({ players: pl }));
     const mp = await klTraj(mirrorProxRule({ players: pl }));
     // Bailey & Piliouras (2018): the KL divergence from the interior equilibrium increases under MWU.
@@ -306,7 +368,10 @@ describe("batched over runs equals runs one by one", () => {
 describe("tfjs driver", () => {
   it("general-sum field gives each block its own player's gradient", async () => {
     // Player 0 minimises (x − y)², player 1 minimises (y − 2)²: F = (2(x − y), 2(y − 2)).
-    const f = playerField([(b) => tf.square(tf.sub(b[0], b[1])).sum() as tf.Scalar, (b) => tf.square(tf.sub(b[1], 2)).sum() as tf.Scalar], [0, 1]);
+    const f = playerField(
+      [(b) => tf.square(tf.sub(b[0], b[1])).sum() as tf.Scalar, (b) => tf.square(tf.sub(b[1], 2)).sum() as tf.Scalar],
+      [0, 1],
+    );
     const out = f([tf.scalar(3), tf.scalar(0.5)]);
     expect(await out[0].data()).toEqual(new Float32Array([5]));
     expect(await out[1].data()).toEqual(new Float32Array([-3]));
@@ -331,13 +396,23 @@ describe("tfjs driver", () => {
     expect(() => optimisticRule({ form: "reflected" as never })).toThrow(/unknown form/);
     expect(() => runOracle(gdaRule(), field, x0, 1, { hyper: { lr: NaN } })).toThrow(/hyperparameter lr is NaN/);
     expect(() => runOracle(gdaRule(), field, x0, 1, { hyper: { lr: -0.1 } })).toThrow(/lr = -0.1 .*out of range/);
-    expect(() => runOracle(gdaRule(), field, x0, 1, { hyper: { learningRate: 0.1 } as never })).toThrow(/unknown hyperparameter "learningRate"/);
-    expect(() => runOracle(gdaRule({ players: [0, 1, 1] }), field, x0, 1)).toThrow(/players has 3 entries but the iterate has 2 blocks/);
+    expect(() => runOracle(gdaRule(), field, x0, 1, { hyper: { learningRate: 0.1 } as never })).toThrow(
+      /unknown hyperparameter "learningRate"/,
+    );
+    expect(() => runOracle(gdaRule({ players: [0, 1, 1] }), field, x0, 1)).toThrow(
+      /players has 3 entries but the iterate has 2 blocks/,
+    );
     expect(() => runOracle(gdaRule(), () => [tf.scalar(1)], x0, 1)).toThrow(/field returned 1 blocks for 2/);
     expect(() => oracleStepper(gdaRule(), field).init([])).toThrow(/non-empty array of tensors/);
     expect(() => zeroSumField(() => tf.scalar(0), [0, 2])).toThrow(/players 0 and 1/);
-    expect(() => runOracle(complexMomentumRule(), field, x0, 1, { hyper: { beta: -0.5 } })).toThrow(/beta = -0.5 is out of range/);
-    expect(() => runOracle(gdaRule(), field, [tf.tensor1d([1, 2]), tf.tensor1d([1, 2, 3])], 1, { hyper: { lr: perRun([0.1, 0.2]) } })).toThrow(/perRun hyperparameter lr has 2 runs but parameter block 1/);
+    expect(() => runOracle(complexMomentumRule(), field, x0, 1, { hyper: { beta: -0.5 } })).toThrow(
+      /beta = -0.5 is out of range/,
+    );
+    expect(() =>
+      runOracle(gdaRule(), field, [tf.tensor1d([1, 2]), tf.tensor1d([1, 2, 3])], 1, {
+        hyper: { lr: perRun([0.1, 0.2]) },
+      }),
+    ).toThrow(/perRun hyperparameter lr has 2 runs but parameter block 1/);
     x0.forEach((b) => b.dispose());
   });
 });

@@ -12,9 +12,14 @@ import { expectClose, f32Normals } from "./helpers";
 
 const SHAPES: Record<string, number[]> = { a: [3, 4], b: [5], c: [2, 1, 2] };
 
-async function runTfjs(make: () => tf.Optimizer, p0: Record<string, Float64Array>, grads: Record<string, Float64Array>[]) {
+async function runTfjs(
+  make: () => tf.Optimizer,
+  p0: Record<string, Float64Array>,
+  grads: Record<string, Float64Array>[],
+) {
   const vars: Record<string, tf.Variable> = {};
-  for (const [k, v] of Object.entries(p0)) vars[k] = tf.variable(tf.tensor(Float32Array.from(v), SHAPES[k]), true, `agree_${k}_${Math.random()}`);
+  for (const [k, v] of Object.entries(p0))
+    vars[k] = tf.variable(tf.tensor(Float32Array.from(v), SHAPES[k]), true, `agree_${k}_${Math.random()}`);
   const opt = make();
   const out: Record<string, Float64Array>[] = [];
   for (const g of grads) {
@@ -31,7 +36,11 @@ async function runTfjs(make: () => tf.Optimizer, p0: Record<string, Float64Array
   return out;
 }
 
-async function runOurs(opt: O.GradientTransformation, p0: Record<string, Float64Array>, grads: Record<string, Float64Array>[]) {
+async function runOurs(
+  opt: O.GradientTransformation,
+  p0: Record<string, Float64Array>,
+  grads: Record<string, Float64Array>[],
+) {
   const mk = (d: Record<string, Float64Array>) => {
     const t: Record<string, tf.Tensor> = {};
     for (const [k, v] of Object.entries(d)) t[k] = tf.tensor(Float32Array.from(v), SHAPES[k]);
@@ -66,8 +75,16 @@ describe("agreement with tf.train optimizers", () => {
     ["sgd", () => tf.train.sgd(0.05), () => O.sgd({ lr: 0.05 })],
     ["momentum", () => tf.train.momentum(0.02, 0.9), () => O.heavyBall({ lr: 0.02, momentum: 0.9 })],
     ["nesterov", () => tf.train.momentum(0.02, 0.8, true), () => O.nesterov({ lr: 0.02, momentum: 0.8 })],
-    ["adagrad", () => tf.train.adagrad(0.1, 0.1), () => O.adagrad({ lr: 0.1, eps, epsPlacement: "inside", initialAccumulator: 0.1 })],
-    ["rmsprop", () => tf.train.rmsprop(0.01, 0.9, 0, 1e-6), () => O.rmsprop({ lr: 0.01, decay: 0.9, eps: 1e-6, epsPlacement: "inside" })],
+    [
+      "adagrad",
+      () => tf.train.adagrad(0.1, 0.1),
+      () => O.adagrad({ lr: 0.1, eps, epsPlacement: "inside", initialAccumulator: 0.1 }),
+    ],
+    [
+      "rmsprop",
+      () => tf.train.rmsprop(0.01, 0.9, 0, 1e-6),
+      () => O.rmsprop({ lr: 0.01, decay: 0.9, eps: 1e-6, epsPlacement: "inside" }),
+    ],
     // tfjs 4.22's centered RMSProp computes √(v − (m² + ε)) — ε subtracted, unlike TensorFlow's
     // √(v − m² + ε) — so the centered case is compared with an ε too small to matter.
     [
@@ -81,10 +98,18 @@ describe("agreement with tf.train optimizers", () => {
   it.each(cases)("%s agrees over 25 steps", async (name, theirs, ours) => {
     const rng = new Rng(42);
     const p0: Record<string, Float64Array> = {};
-    for (const [k, s] of Object.entries(SHAPES)) p0[k] = f32Normals(rng, s.reduce((a, b) => a * b, 1));
+    for (const [k, s] of Object.entries(SHAPES))
+      p0[k] = f32Normals(
+        rng,
+        s.reduce((a, b) => a * b, 1),
+      );
     const grads = Array.from({ length: 25 }, () => {
       const g: Record<string, Float64Array> = {};
-      for (const [k, s] of Object.entries(SHAPES)) g[k] = f32Normals(rng, s.reduce((a, b) => a * b, 1));
+      for (const [k, s] of Object.entries(SHAPES))
+        g[k] = f32Normals(
+          rng,
+          s.reduce((a, b) => a * b, 1),
+        );
       return g;
     });
     const a = await runTfjs(theirs, p0, grads);

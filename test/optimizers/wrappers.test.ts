@@ -57,7 +57,8 @@ describe("clipping, AdaGrad-Norm, Lookahead, SAM", () => {
   });
 
   it("clipByGlobalNorm perRun clips each run by its own norm", async () => {
-    const runs = 3, d = 4;
+    const runs = 3,
+      d = 4;
     const g = f32Normals(new Rng(2), runs * d, 2);
     const opt = O.clipByGlobalNorm(1, { perRun: true });
     const gt = { w: tf.tensor(Float32Array.from(g), [runs, 2, 2]), b: tf.zeros([runs]) };
@@ -66,18 +67,30 @@ describe("clipping, AdaGrad-Norm, Lookahead, SAM", () => {
     for (let k = 0; k < runs; k++) {
       const row = g.slice(k * d, (k + 1) * d);
       const f = Math.min(1, 1 / norm(row));
-      expectClose(got.slice(runs + k * d, runs + (k + 1) * d), row.map((v) => v * f), 1e-5, 1e-7, `run ${k}`);
+      expectClose(
+        got.slice(runs + k * d, runs + (k + 1) * d),
+        row.map((v) => v * f),
+        1e-5,
+        1e-7,
+        `run ${k}`,
+      );
     }
     disposeTree([gt, r]);
   });
 
   it("clipByValue clips each coordinate", async () => {
-    const got = await runTransform(O.chain(O.clipByValue(0.5), O.sgd({ lr: 1 })), [4], [0, 0, 0, 0], [[-2, -0.25, 0.3, 7]]);
+    const got = await runTransform(
+      O.chain(O.clipByValue(0.5), O.sgd({ lr: 1 })),
+      [4],
+      [0, 0, 0, 0],
+      [[-2, -0.25, 0.3, 7]],
+    );
     expectClose(got[0], [0.5, 0.25, -0.3, -0.5], 1e-6, 0, "clipByValue");
   });
 
   it("AdaGrad-Norm: b² accumulates ‖g‖², step −η g/b (Ward et al., 2019), also per run", async () => {
-    const n = sizeOf(MIXED), steps = 20;
+    const n = sizeOf(MIXED),
+      steps = 20;
     const rng = new Rng(3);
     const p0 = f32Normals(rng, n);
     const grads = Array.from({ length: steps }, () => f32Normals(rng, n));
@@ -90,7 +103,8 @@ describe("clipping, AdaGrad-Norm, Lookahead, SAM", () => {
       expectClose(got[k], p, 1e-5, 1e-6, `step ${k + 1}`);
     });
 
-    const runs = 2, d = 3;
+    const runs = 2,
+      d = 3;
     const pr = f32Normals(rng, runs * d);
     const gr = Array.from({ length: 10 }, () => f32Normals(rng, runs * d));
     const batched = await runTransform(O.adagradNorm({ lr: O.perRun([0.5, 0.1]), perRun: true }), [runs, d], pr, gr);
@@ -103,11 +117,23 @@ describe("clipping, AdaGrad-Norm, Lookahead, SAM", () => {
 
   it("Lookahead: k fast steps of the inner optimizer, then φ ← φ + α(θ − φ), θ ← φ (Zhang et al., 2019)", async () => {
     const rng = new Rng(4);
-    const d = 5, steps = 23, k = 4, alpha = 0.3, lr = 0.1, mu = 0.5;
+    const d = 5,
+      steps = 23,
+      k = 4,
+      alpha = 0.3,
+      lr = 0.1,
+      mu = 0.5;
     const p0 = f32Normals(rng, d);
     const grads = Array.from({ length: steps }, () => f32Normals(rng, d));
-    const got = await runTransform(O.lookahead(O.heavyBall({ lr, momentum: mu }), { syncPeriod: k, alpha }), [d], p0, grads);
-    const theta = Float64Array.from(p0), phi = Float64Array.from(p0), m = new Float64Array(d);
+    const got = await runTransform(
+      O.lookahead(O.heavyBall({ lr, momentum: mu }), { syncPeriod: k, alpha }),
+      [d],
+      p0,
+      grads,
+    );
+    const theta = Float64Array.from(p0),
+      phi = Float64Array.from(p0),
+      m = new Float64Array(d);
     grads.forEach((g, t) => {
       for (let i = 0; i < d; i++) {
         m[i] = mu * m[i] + g[i];
@@ -121,16 +147,21 @@ describe("clipping, AdaGrad-Norm, Lookahead, SAM", () => {
       }
       expectClose(got[t], theta, 1e-5, 1e-6, `step ${t + 1}`);
     });
-    expect(() => O.lookahead(O.sgd()).update(tf.zeros([1]), O.lookahead(O.sgd()).init(tf.zeros([1])))).toThrow(/needs the parameters/);
+    expect(() => O.lookahead(O.sgd()).update(tf.zeros([1]), O.lookahead(O.sgd()).init(tf.zeros([1])))).toThrow(
+      /needs the parameters/,
+    );
   });
 
   it("SAM: x ← x − η∇f(x + ρ g/‖g‖) over two calls per step (Foret et al., 2021), and ASAM", async () => {
     // f(x) = ½ Σ a_i x_i² + Σ c_i x_i³/3 (non-quadratic so the perturbation matters)
-    const a = [1, 3, 0.5, 2], c = [0.2, -0.1, 0.3, 0.05];
+    const a = [1, 3, 0.5, 2],
+      c = [0.2, -0.1, 0.3, 0.05];
     const grad = (x: Float64Array) => x.map((v, i) => a[i] * v + c[i] * v * v);
     const x0 = [1, -1, 2, 0.5];
     for (const adaptive of [false, true]) {
-      const rho = 0.2, lr = 0.1, steps = 15;
+      const rho = 0.2,
+        lr = 0.1,
+        steps = 15;
       const got = await runWithGradient(O.sam(O.sgd({ lr }), { rho, adaptive }), [4], x0, grad, 2 * steps);
       const x = Float64Array.from(x0);
       for (let k = 0; k < steps; k++) {
@@ -149,13 +180,20 @@ describe("clipping, AdaGrad-Norm, Lookahead, SAM", () => {
   });
 
   it("SAM perRun normalises each run separately", async () => {
-    const runs = 2, d = 3;
+    const runs = 2,
+      d = 3;
     const a = [1, 2, 3];
     const grad = (x: Float64Array) => x.map((v, i) => a[i % d] * v + 0.3 * v * v);
     const x0 = [1, -1, 0.5, 2, 0.3, -0.7];
     const got = await runWithGradient(O.sam(O.sgd({ lr: 0.1 }), { rho: 0.3, perRun: true }), [runs, d], x0, grad, 10);
     for (let r = 0; r < runs; r++) {
-      const single = await runWithGradient(O.sam(O.sgd({ lr: 0.1 }), { rho: 0.3 }), [d], x0.slice(r * d, (r + 1) * d), grad, 10);
+      const single = await runWithGradient(
+        O.sam(O.sgd({ lr: 0.1 }), { rho: 0.3 }),
+        [d],
+        x0.slice(r * d, (r + 1) * d),
+        grad,
+        10,
+      );
       expectClose(got.slice(r * d, (r + 1) * d), single, 1e-5, 1e-6, `run ${r}`);
     }
   });

@@ -38,11 +38,15 @@ export interface CliResult {
 /** Runs `scripts/reports.ts` (what `npm run reports` runs) with arguments. */
 export function runReports(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), path.join(ROOT, "scripts", "reports.ts"), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const p = spawn(
+      process.execPath,
+      [path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), path.join(ROOT, "scripts", "reports.ts"), ...args],
+      {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let stdout = "";
     let stderr = "";
     p.stdout.on("data", (d) => (stdout += d));
@@ -61,12 +65,15 @@ export function scratchDir(name: string): string {
 }
 
 /** A minimal nbformat 4 notebook for the optbook kernel. */
-export function notebook(cells: [("markdown" | "code"), string][]): string {
+export function notebook(cells: ["markdown" | "code", string][]): string {
   return JSON.stringify({
-    nbformat: 4, nbformat_minor: 4,
+    nbformat: 4,
+    nbformat_minor: 4,
     metadata: { kernelspec: { name: "optbook", display_name: "optbook (TypeScript)", language: "typescript" } },
-    cells: cells.map(([t, s]) => (t === "code"
-      ? { cell_type: t, metadata: {}, source: s, outputs: [], execution_count: null }
-      : { cell_type: t, metadata: {}, source: s })),
+    cells: cells.map(([t, s]) =>
+      t === "code"
+        ? { cell_type: t, metadata: {}, source: s, outputs: [], execution_count: null }
+        : { cell_type: t, metadata: {}, source: s },
+    ),
   });
 }

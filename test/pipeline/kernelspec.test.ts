@@ -36,7 +36,12 @@ describe("Jupyter wire protocol signing", () => {
     // reference: printf '%s' "${parts[@]}" | openssl dgst -sha256 -hmac key
     const sig = sign("key", parts);
     expect(sig).toBe("69688cd784015fa6d3f17fae0f58ccb40982dd36937b60c9a06395dc48109f13");
-    const frames = [Buffer.from("identity"), Buffer.from("<IDS|MSG>"), Buffer.from(sig), ...parts.map((p) => Buffer.from(p))];
+    const frames = [
+      Buffer.from("identity"),
+      Buffer.from("<IDS|MSG>"),
+      Buffer.from(sig),
+      ...parts.map((p) => Buffer.from(p)),
+    ];
     expect(decode("key", frames).content).toEqual({ execution_state: "idle" });
     expect(() => decode("other-key", frames)).toThrow(/bad HMAC/);
     expect(() => decode("key", frames.slice(2))).toThrow(/delimiter/);

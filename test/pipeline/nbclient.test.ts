@@ -17,7 +17,13 @@ interface Summary {
   argv: string[];
   resource_dir: string;
   language: string;
-  cells: { execution_count: number | null; output_types: string[]; mimes: string[]; claims: { statement: string; passed: boolean }[]; stderr: string }[];
+  cells: {
+    execution_count: number | null;
+    output_types: string[];
+    mimes: string[];
+    claims: { statement: string; passed: boolean }[];
+    stderr: string;
+  }[];
 }
 let summary: Summary;
 
@@ -36,15 +42,27 @@ describe.runIf(run)("nbclient runs the pilot notebook on the optbook kernel", ()
       PYTHONNOUSERSITE: "1",
     };
     const stdout = await new Promise<string>((resolve, reject) => {
-      const p = spawn(PYTHON, [path.join(__dirname, "py", "run_nbclient.py"), path.join(ROOT, "notebooks", "00-tour.ipynb"), path.join(work, "00-tour.executed.ipynb")], {
-        cwd: ROOT, env: { ...process.env, ...jupyterEnv }, stdio: ["ignore", "pipe", "pipe"],
-      });
+      const p = spawn(
+        PYTHON,
+        [
+          path.join(__dirname, "py", "run_nbclient.py"),
+          path.join(ROOT, "notebooks", "00-tour.ipynb"),
+          path.join(work, "00-tour.executed.ipynb"),
+        ],
+        {
+          cwd: ROOT,
+          env: { ...process.env, ...jupyterEnv },
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
       let out = "";
       let err = "";
       p.stdout.on("data", (d) => (out += d));
       p.stderr.on("data", (d) => (err += d));
       p.on("error", reject);
-      p.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`nbclient exited ${code}:\n${err}\n${out}`))));
+      p.on("close", (code) =>
+        code === 0 ? resolve(out) : reject(new Error(`nbclient exited ${code}:\n${err}\n${out}`)),
+      );
     });
     summary = JSON.parse(stdout.trim().split("\n").pop()!);
   }, 240_000);
@@ -67,8 +85,12 @@ describe.runIf(run)("nbclient runs the pilot notebook on the optbook kernel", ()
 
   it("figures arrive as single Plotly outputs with an HTML fallback, and every claim passes", () => {
     // One Plotly output per code cell that calls show() in the pilot.
-    const pilot = JSON.parse(fs.readFileSync(path.join(ROOT, "notebooks", "00-tour.ipynb"), "utf8")) as { cells: { cell_type: string; source: string[] | string }[] };
-    const showCells = pilot.cells.filter((c) => c.cell_type === "code" && /\bshow\(/.test([c.source].flat().join(""))).length;
+    const pilot = JSON.parse(fs.readFileSync(path.join(ROOT, "notebooks", "00-tour.ipynb"), "utf8")) as {
+      cells: { cell_type: string; source: string[] | string }[];
+    };
+    const showCells = pilot.cells.filter(
+      (c) => c.cell_type === "code" && /\bshow\(/.test([c.source].flat().join("")),
+    ).length;
     const figs = summary.cells.filter((c) => c.mimes.includes(PLOTLY_MIME));
     expect(showCells).toBeGreaterThanOrEqual(2);
     expect(figs.length).toBe(showCells);

@@ -1,8 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { claim, claims, CLAIM_MIME, resetClaims } from "../../lib/claims";
 import {
-  contourTrajectories, eigenTraces, figureBundle, gridEval, heatmap, histogram, lineChart, lossCurves,
-  PLOTLY_MIME, show, spectrum,
+  contourTrajectories,
+  eigenTraces,
+  figureBundle,
+  gridEval,
+  heatmap,
+  histogram,
+  lineChart,
+  lossCurves,
+  PLOTLY_MIME,
+  show,
+  spectrum,
 } from "../../lib/plot";
 import { quantile } from "../../lib/stats";
 import { markdownToHtml, scriptJson } from "../../scripts/pipeline/render";
@@ -69,22 +78,42 @@ describe("figure builders", () => {
     expect(grid.x).toEqual([-1, -0.5, 0, 0.5, 1]);
     expect(grid.z[0][4]).toBeCloseTo(1 + 40, 12); // (x=1, y=-2)
     expect(grid.z[2][2]).toBe(0);
-    const fig = contourTrajectories(grid, [{ name: "gd", x: [1, 0.5, 0], y: [2, 1, 0] }], { logZ: true, minimum: [0, 0] });
+    const fig = contourTrajectories(grid, [{ name: "gd", x: [1, 0.5, 0], y: [2, 1, 0] }], {
+      logZ: true,
+      minimum: [0, 0],
+    });
     const contour = fig.data[0] as T;
     expect(contour.type).toBe("contour");
     // log10(z − min + 1e-3) at the minimum is log10(1e-3) = −3
     expect(contour.z[2][2]).toBeCloseTo(-3, 12);
     expect(contour.z[0][4]).toBeCloseTo(Math.log10(41.001), 12);
     const markers = fig.data.filter((t) => (t as T).mode === "markers") as T[];
-    expect(markers.map((m) => [m.x[0], m.y[0]])).toEqual([[1, 2], [0, 0], [0, 0]]);
+    expect(markers.map((m) => [m.x[0], m.y[0]])).toEqual([
+      [1, 2],
+      [0, 0],
+      [0, 0],
+    ]);
     expect(() => contourTrajectories({ ...grid, z: grid.z.slice(1) }, [])).toThrow(/5 rows × 5 columns/);
   });
 
   it("heatmap: categorical axes, log colour, diverged cells labelled", () => {
-    const fig = heatmap({ x: [1e-3, 1e-2], y: [0.9, 0.99], z: [[1, 100], [NaN, 10]] }, { logZ: true, zTitle: "loss" });
+    const fig = heatmap(
+      {
+        x: [1e-3, 1e-2],
+        y: [0.9, 0.99],
+        z: [
+          [1, 100],
+          [NaN, 10],
+        ],
+      },
+      { logZ: true, zTitle: "loss" },
+    );
     const h = fig.data[0] as T;
     expect(h.x).toEqual(["1.0e-3", "0.01"]);
-    expect(h.z).toEqual([[0, 2], [null, 1]]);
+    expect(h.z).toEqual([
+      [0, 2],
+      [null, 1],
+    ]);
     expect(h.text[1][0]).toBe("div");
     expect((fig.layout.xaxis as T).type).toBe("category");
     expect(() => heatmap({ x: [1], y: [1, 2], z: [[1]] })).toThrow(/2 rows/);
@@ -110,7 +139,15 @@ describe("figure builders", () => {
   });
 
   it("figures are plain JSON (survive a JSON round trip unchanged)", () => {
-    const fig = lossCurves([{ name: "a", runs: [[1, 2], [3, 4]] }]);
+    const fig = lossCurves([
+      {
+        name: "a",
+        runs: [
+          [1, 2],
+          [3, 4],
+        ],
+      },
+    ]);
     expect(JSON.parse(JSON.stringify(fig))).toEqual(JSON.parse(JSON.stringify(fig, (_k, v) => v)));
     expect(JSON.stringify(fig)).not.toMatch(/NaN|Infinity/);
   });
@@ -169,7 +206,9 @@ describe("claims", () => {
 
 describe("report rendering helpers", () => {
   it("markdown with KaTeX math and highlighted code", () => {
-    const html = markdownToHtml("Inline $\\alpha^2$ and\n\n$$\\sum_i x_i$$\n\n```ts\nconst a = 1;\n```\n\nPrice $5 and $6.");
+    const html = markdownToHtml(
+      "Inline $\\alpha^2$ and\n\n$$\\sum_i x_i$$\n\n```ts\nconst a = 1;\n```\n\nPrice $5 and $6.",
+    );
     expect(html).toContain('class="katex"');
     expect(html).toContain("katex-display");
     expect(html).toContain('class="hljs-keyword"');

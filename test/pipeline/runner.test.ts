@@ -9,7 +9,16 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM_ARGS } from "../../lib/plot/png";
-import { CHROMIUM, FIXTURES, missingChromium, notebook, requireClient, runReports, scratchDir, type CliResult } from "./helpers";
+import {
+  CHROMIUM,
+  FIXTURES,
+  missingChromium,
+  notebook,
+  requireClient,
+  runReports,
+  scratchDir,
+  type CliResult,
+} from "./helpers";
 
 const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 const work = scratchDir("runner");
@@ -24,13 +33,27 @@ beforeAll(async () => {
   fs.mkdirSync(nbDir, { recursive: true });
   fs.copyFileSync(path.join(FIXTURES, "ok.ipynb"), survivor);
   first = await runReports(["--quick", `--out=${out}`, survivor]);
-  firstHtml = fs.existsSync(path.join(out, "survivor.html")) ? fs.readFileSync(path.join(out, "survivor.html")) : Buffer.alloc(0);
+  firstHtml = fs.existsSync(path.join(out, "survivor.html"))
+    ? fs.readFileSync(path.join(out, "survivor.html"))
+    : Buffer.alloc(0);
 
   // Second run: the same notebook now fails; a hung cell; then a good notebook.
   fs.copyFileSync(path.join(FIXTURES, "fails.ipynb"), survivor);
-  fs.writeFileSync(path.join(nbDir, "hang.ipynb"), notebook([["code", "console.log(\"spinning\");\nwhile (true) {}"]]));
-  fs.writeFileSync(path.join(nbDir, "zafter.ipynb"), notebook([["markdown", "# After the failures"], ["code", "console.log(6 * 7)"]]));
-  second = await runReports([`--out=${out}`, "--timeout=6", survivor, path.join(nbDir, "hang.ipynb"), path.join(nbDir, "zafter.ipynb")]);
+  fs.writeFileSync(path.join(nbDir, "hang.ipynb"), notebook([["code", 'console.log("spinning");\nwhile (true) {}']]));
+  fs.writeFileSync(
+    path.join(nbDir, "zafter.ipynb"),
+    notebook([
+      ["markdown", "# After the failures"],
+      ["code", "console.log(6 * 7)"],
+    ]),
+  );
+  second = await runReports([
+    `--out=${out}`,
+    "--timeout=6",
+    survivor,
+    path.join(nbDir, "hang.ipynb"),
+    path.join(nbDir, "zafter.ipynb"),
+  ]);
 }, 400_000);
 
 afterAll(() => {
@@ -62,7 +85,9 @@ describe("npm run reports on a fixture notebook", () => {
     const text = (nb.cells[1].outputs as { text?: string[] }[]).map((o) => (o.text ?? []).join("")).join("");
     expect(text).toContain("quick = 1");
     // tslab prints a cell's last expression on stdout (a stream output, not execute_result)
-    expect(nb.cells[4].outputs.map((o: { text?: string[] }) => (o.text ?? []).join("")).join("")).toContain("[ 10, 20, 30 ]");
+    expect(nb.cells[4].outputs.map((o: { text?: string[] }) => (o.text ?? []).join("")).join("")).toContain(
+      "[ 10, 20, 30 ]",
+    );
   });
 
   it("the report renders math, highlighted code, claims, and inlines plotly.js once", () => {
@@ -145,13 +170,20 @@ describe("the report in headless Chromium", () => {
       for (const file of ["survivor.html", "index.html"]) {
         const page = await browser.newPage();
         const errors: string[] = [];
-        page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+        page.on("console", (m) => {
+          if (m.type() === "error") errors.push(m.text());
+        });
         page.on("pageerror", (e) => errors.push(String(e)));
         page.on("requestfailed", (r) => errors.push(`request failed: ${r.url()}`));
         await page.goto(`file://${path.join(out, file)}`, { waitUntil: "load" });
         const expected = file === "survivor.html" ? 1 : 0;
-        const drawn = await page.evaluate(() => Array.from(document.querySelectorAll(".plotly-figure")).map((el) =>
-          el.classList.contains("js-plotly-plot") && el.querySelectorAll("svg.main-svg .scatterlayer .trace").length));
+        const drawn = await page.evaluate(() =>
+          Array.from(document.querySelectorAll(".plotly-figure")).map(
+            (el) =>
+              el.classList.contains("js-plotly-plot") &&
+              el.querySelectorAll("svg.main-svg .scatterlayer .trace").length,
+          ),
+        );
         expect(drawn, file).toEqual(new Array(expected).fill(1));
         expect(await page.locator(".katex").count()).toBeGreaterThan(file === "survivor.html" ? 0 : -1);
         expect(errors, file).toEqual([]);

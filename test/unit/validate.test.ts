@@ -17,10 +17,14 @@ describe("checkOptions", () => {
     expect(() => checkOptions("adam", undefined, ["lr"])).not.toThrow();
   });
   it("names an unknown key, the owner, and suggests the near one", () => {
-    expect(() => checkOptions("adam", { lrr: 1 }, ["lr", "b1", "b2"])).toThrow('adam: unknown option "lrr" (did you mean "lr"?); known: lr, b1, b2');
+    expect(() => checkOptions("adam", { lrr: 1 }, ["lr", "b1", "b2"])).toThrow(
+      'adam: unknown option "lrr" (did you mean "lr"?); known: lr, b1, b2',
+    );
     expect(() => checkOptions("sweep", { grids: {} }, ["grid", "seeds"])).toThrow('did you mean "grid"');
     // far from every known name: no suggestion
-    expect(() => checkOptions("adam", { momentum: 1 }, ["lr", "eps"])).toThrow(/unknown option "momentum"; known: lr, eps$/);
+    expect(() => checkOptions("adam", { momentum: 1 }, ["lr", "eps"])).toThrow(
+      /unknown option "momentum"; known: lr, eps$/,
+    );
   });
   it("rejects non-objects", () => {
     expect(() => checkOptions("f", 3, ["a"])).toThrow("f: options must be an object, got number");
@@ -44,7 +48,9 @@ describe("checkInteger / checkNumber / checkChoice", () => {
   });
   it("checkNumber enforces finiteness and open/closed bounds", () => {
     expect(checkNumber("adam", "b1", 0, { min: 0, max: 1, maxExclusive: true })).toBe(0);
-    expect(() => checkNumber("adam", "b1", 1, { min: 0, max: 1, maxExclusive: true })).toThrow("adam: b1 must lie in [0, 1), got 1");
+    expect(() => checkNumber("adam", "b1", 1, { min: 0, max: 1, maxExclusive: true })).toThrow(
+      "adam: b1 must lie in [0, 1), got 1",
+    );
     expect(() => checkNumber("adam", "lr", Infinity)).toThrow("adam: lr must be finite, got Infinity");
     expect(checkNumber("clip", "max", Infinity, { min: 0, allowInfinite: true })).toBe(Infinity);
     expect(() => checkNumber("adam", "eps", -1, { min: 0 })).toThrow("must lie in [0, ∞], got -1");
@@ -52,6 +58,8 @@ describe("checkInteger / checkNumber / checkChoice", () => {
   });
   it("checkChoice lists the choices and suggests the near one", () => {
     expect(checkChoice("mse", "reduction", "sum", ["mean", "sum", "none"])).toBe("sum");
-    expect(() => checkChoice("mse", "reduction", "mena", ["mean", "sum", "none"])).toThrow('mse: reduction must be one of "mean", "sum", "none", got "mena" (did you mean "mean"?)');
+    expect(() => checkChoice("mse", "reduction", "mena", ["mean", "sum", "none"])).toThrow(
+      'mse: reduction must be one of "mean", "sum", "none", got "mena" (did you mean "mean"?)',
+    );
   });
 });
