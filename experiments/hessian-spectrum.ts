@@ -1922,3 +1922,54 @@ export function densityFigure(r: DensityResult): FigureSpec {
     });
   return { data, layout };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Tables and summaries the notebook prints, built here so notebook cells stay a few lines.
+
+type Row = Record<string, number | string>;
+
+/** Figure 1 table: one row per (k, seed) — loss, λ_max, λ_min, the gap ratios around k, where the largest gap is. */
+export function bulkTable(r: BulkResult): Row[] {
+  return r.config.ks.flatMap((k) =>
+    r.small[k].map((s, seed) => ({
+      k,
+      seed,
+      "loss (init → trained)": `${s.init.loss.toFixed(3)} → ${s.trained.loss.toFixed(4)}`,
+      "train acc": s.trained.accuracy,
+      λ_max: +s.trained.top[0].toPrecision(4),
+      λ_min: +s.trained.lambdaMin.toPrecision(3),
+      "λ_k/λ_{k+1}": +s.trained.ratioK.toFixed(2),
+      "λ_{k−1}/λ_k": +s.trained.ratioKm1.toFixed(2),
+      "largest gap at i": s.trained.gapAt,
+      "init: gap at i": s.init.gapAt,
+      "|λ| ≤ λ_max/100": +s.trained.bulkFraction.toFixed(2),
+    })),
+  );
+}
+
+/**
+ * Figure 2 summary lines: for each k, the median (over seeds) fraction of the full-batch and the
+ * mini-batch gradient in the top-k eigenspace at every checkpoint, as "step: fraction, …".
+ */
+export function subspaceFractionLines(r: SubspaceResult, label = ""): string[] {
+  const perCheckpoint = (rows: number[][]) =>
+    r.config.checkpoints.map((s, i) => `${s}: ${median(rows.map((row) => row[i])).toFixed(2)}`).join(", ");
+  return r.config.ks.flatMap((k) => [
+    `${label}k = ${k}: median fraction, full-batch g, per checkpoint ${perCheckpoint(r.fraction[k])}`,
+    `${label}k = ${k}: median fraction, mini-batch g, per checkpoint ${perCheckpoint(r.fractionMinibatch[k])}`,
+  ]);
+}
+
+/** Figure 3 table: per batch size, measured mini-batch λ_max against the Wigner and spiked-covariance predictions. */
+export function batchTable(r: BatchResult): Row[] {
+  return r.config.batchSizes.map((b, i) => ({
+    B: b,
+    "LS median λ_max(H_B)": +median(r.linear.lambdaB[i]).toFixed(3),
+    "Wigner λ'": +r.linear.predicted[i].toFixed(3),
+    "spiked covariance": +r.linear.predictedCovariance[i].toFixed(3),
+    "η_max (median)": +median(r.linear.etaMax[i]).toPrecision(3),
+    "2/λ'": +(2 / r.linear.predicted[i]).toPrecision(3),
+    "MLP median λ_max(H_B)": i < r.mlp.lambdaB.length ? +median(r.mlp.lambdaB[i]).toPrecision(3) : "",
+    "MLP Wigner λ'": i < r.mlp.predicted.length ? +r.mlp.predicted[i].toPrecision(3) : "",
+  }));
+}

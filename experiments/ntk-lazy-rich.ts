@@ -48,6 +48,9 @@ import {
   logLogSlope,
   logSteps,
   medianBand,
+  lossCurves,
+  lineChart,
+  type Figure,
 } from "optbook";
 
 export { choleskySolve, firstCrossing, logLogSlope, median, medianBand, quickMode, type ClaimCheck };
@@ -908,4 +911,195 @@ export function pntkClaims(r: PntkResult): ClaimCheck[] {
       details: { "full NTK s": last.fullSeconds, "pNTK s": last.pseudoSeconds, speedup },
     },
   ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Figures and tables the notebook shows, built here so notebook cells stay a few lines.
+
+type Row = Record<string, number | string>;
+const GROK_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"];
+
+/** Figure 1a: Θ(x₀, x_γ) against the angle γ at initialisation and after training, narrowest and widest net. */
+export function widthKernelFigure(width: WidthResult): Figure {
+  const deg = width.angles.map((a) => (a * 180) / Math.PI);
+  const ends = [width.runs[0], width.runs[width.runs.length - 1]];
+  return lossCurves(
+    ends.flatMap((r, i) => [
+      { name: `m = ${r.width}, init`, runs: r.initRow, x: deg, color: ["#1f77b4", "#d62728"][i] },
+      { name: `m = ${r.width}, trained`, runs: r.trainedRow, x: deg, color: ["#7fb8e0", "#f0a0a0"][i] },
+    ]),
+    {
+      band: "minmax",
+      logY: false,
+      title: "Θ(x₀, x_γ): median and min–max over seeds",
+      xTitle: "angle γ (degrees)",
+      yTitle: "NTK",
+    },
+  );
+}
+
+/** Figure 1b: seed spread of Θ₀ and its relative change in training against width, with a 1/√m guide. */
+export function widthScalingFigure(width: WidthResult): Figure {
+  const ws = width.runs.map((r) => r.width);
+  const y0 = width.runs[0].initSpread;
+  return lineChart(
+    [
+      {
+        name: `seed spread of Θ₀ (slope ${width.spreadSlope.toFixed(2)})`,
+        x: ws,
+        y: width.runs.map((r) => r.initSpread),
+        mode: "lines+markers",
+      },
+      {
+        name: `relative change during training (slope ${width.changeSlope.toFixed(2)})`,
+        x: ws,
+        y: width.runs.map((r) => median(r.relativeChange)),
+        mode: "lines+markers",
+      },
+      { name: "∝ 1/√m", x: ws, y: ws.map((m) => y0 * Math.sqrt(ws[0] / m)), dash: "dot", color: "#888" },
+    ],
+    {
+      logX: true,
+      logY: true,
+      title: "NTK fluctuations and movement vs width",
+      xTitle: "width m",
+      yTitle: "relative size",
+    },
+  );
+}
+
+/** Figure 1 table: per width, the seed spread, the median relative kernel change and the worst final MSE. */
+export function widthTable(width: WidthResult): Row[] {
+  return width.runs.map((r) => ({
+    width: r.width,
+    "seed spread": +r.initSpread.toFixed(4),
+    "median ‖ΔΘ‖/‖Θ₀‖": +median(r.relativeChange).toFixed(4),
+    "worst final MSE": +Math.max(...r.finalLoss).toExponential(2),
+  }));
+}
+
+/** Figure 2a: train and test MSE per α (median and IQR over seeds) against step + 1. */
+export function grokLossFigure(grok: GrokResult): Figure {
+  const t1 = grok.steps.map((s) => s + 1);
+  return lossCurves(
+    grok.runs.flatMap((r, i) => [
+      { name: `α = ${r.alpha} train`, runs: r.trainLoss, x: t1, color: GROK_COLORS[i % GROK_COLORS.length] },
+      { name: `α = ${r.alpha} test`, runs: r.testLoss, x: t1, color: GROK_COLORS[i % GROK_COLORS.length] },
+    ]),
+    {
+      logX: true,
+      title: "Train (lower) and test (upper) MSE, median and IQR over seeds",
+      xTitle: "step + 1",
+      yTitle: "MSE",
+    },
+  );
+}
+
+/** Figure 2b: relative NTK change ‖Θ_t − Θ₀‖_F/‖Θ₀‖_F per α (floored at 1e-6 for the log axis). */
+export function grokKernelChangeFigure(grok: GrokResult): Figure {
+  const t1 = grok.steps.map((s) => s + 1);
+  return lossCurves(
+    grok.runs.map((r, i) => ({
+      name: `α = ${r.alpha}`,
+      runs: r.kernelChange.map((c) => c.map((v) => Math.max(v, 1e-6))),
+      x: t1,
+      color: GROK_COLORS[i % GROK_COLORS.length],
+    })),
+    { logX: true, title: "Relative NTK change ‖Θ_t − Θ₀‖_F / ‖Θ₀‖_F", xTitle: "step + 1", yTitle: "relative change" },
+  );
+}
+
+/** Figure 2c: kernel–target alignment yᵀΘy/(‖Θ‖_F‖y‖²) per α. */
+export function grokAlignmentFigure(grok: GrokResult): Figure {
+  const t1 = grok.steps.map((s) => s + 1);
+  return lossCurves(
+    grok.runs.map((r, i) => ({
+      name: `α = ${r.alpha}`,
+      runs: r.alignment,
+      x: t1,
+      color: GROK_COLORS[i % GROK_COLORS.length],
+    })),
+    {
+      logX: true,
+      logY: false,
+      title: "Kernel–target alignment yᵀΘy / (‖Θ‖_F ‖y‖²)",
+      xTitle: "step + 1",
+      yTitle: "alignment",
+    },
+  );
+}
+
+/** Figure 2 table: drop steps, delay, losses relative to the null loss and kernel change, per α. */
+export function grokTable(grok: GrokResult): Row[] {
+  return grokSummary(grok).map((s) => ({
+    α: s.alpha,
+    "train drop step": s.trainStep,
+    "test drop step": s.testStep,
+    "delay (≥)": +s.delayLowerBound.toFixed(2),
+    "test/null at train drop": +s.testAtTrainFit.toFixed(3),
+    "final train/null": +s.finalTrain.toExponential(2),
+    "final test/null": +s.finalTest.toFixed(3),
+    "ΔΘ at train drop": +s.changeAtTrainFit.toFixed(3),
+    "ΔΘ at test drop": +s.changeAtTestDrop.toFixed(3),
+    "final ΔΘ": +s.finalChange.toFixed(3),
+  }));
+}
+
+/** Figure 3a: pseudo-NTK kernel and prediction errors against width, with a 1/√m guide. */
+export function pntkErrorFigure(pn: PntkResult): Figure {
+  const pw = pn.runs.map((r) => r.width);
+  const e0 = median(pn.runs[0].kernelError);
+  return lineChart(
+    [
+      {
+        name: `‖Θ − pNTK⊗I‖_F / ‖Θ‖_F (slope ${pn.kernelSlope.toFixed(2)})`,
+        x: pw,
+        y: pn.runs.map((r) => median(r.kernelError)),
+        mode: "lines+markers",
+      },
+      {
+        name: `kernel-regression prediction error (slope ${pn.predictionSlope.toFixed(2)})`,
+        x: pw,
+        y: pn.runs.map((r) => median(r.predictionError)),
+        mode: "lines+markers",
+      },
+      { name: "∝ 1/√m", x: pw, y: pw.map((m) => e0 * Math.sqrt(pw[0] / m)), dash: "dot", color: "#888" },
+    ],
+    {
+      logX: true,
+      logY: true,
+      title: "Pseudo-NTK error vs width (median over seeds)",
+      xTitle: "width m",
+      yTitle: "relative error",
+    },
+  );
+}
+
+/** Figure 3b: seconds per kernel, full eNTK against pseudo-NTK, per width. */
+export function pntkTimeFigure(pn: PntkResult): Figure {
+  const pw = pn.runs.map((r) => r.width);
+  return lineChart(
+    [
+      {
+        name: `full eNTK (${pn.config.classes} outputs)`,
+        x: pw,
+        y: pn.runs.map((r) => r.fullSeconds),
+        mode: "lines+markers",
+      },
+      { name: "pseudo-NTK", x: pw, y: pn.runs.map((r) => r.pseudoSeconds), mode: "lines+markers" },
+    ],
+    { logX: true, logY: true, title: "Time per kernel (median over seeds)", xTitle: "width m", yTitle: "seconds" },
+  );
+}
+
+/** Figure 3 table: per width, kernel and prediction errors, class agreement and timings. */
+export function pntkTable(pn: PntkResult): Row[] {
+  return pn.runs.map((r) => ({
+    width: r.width,
+    "kernel error": +median(r.kernelError).toFixed(4),
+    "prediction error": +median(r.predictionError).toFixed(4),
+    "same class": +median(r.argmaxAgreement).toFixed(3),
+    "full s": +r.fullSeconds.toFixed(3),
+    "pNTK s": +r.pseudoSeconds.toFixed(3),
+  }));
 }

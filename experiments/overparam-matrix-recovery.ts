@@ -1809,3 +1809,65 @@ export function reluFigure(res: ReturnType<typeof reluConvexGap>): Fig {
     config: { responsive: true },
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Tables the notebook prints (one row per curve), built here so notebook cells stay a few lines.
+
+type Row = Record<string, number | string>;
+const fitRate = (f: { rate: number } | null): number => (f ? f.rate : NaN);
+
+/** Figure 1–2 table: final error, tail slope, T²·error against (k − r)/(4η²), linear factor for k = r. */
+export function symmetricTable(res: SymmetricResult, opts: { sensing?: boolean } = {}): Row[] {
+  return res.curves.map((c) => {
+    const over = c.k > res.r;
+    const row: Row = {
+      k: c.k,
+      "median ‖X_TX_Tᵀ − M*‖²_F": +median(c.errors.map((e) => e[e.length - 1])).toExponential(3),
+    };
+    if (opts.sensing) {
+      row["raw last-decade slope (median)"] = over ? +median(c.slopes.map((s) => s ?? NaN)).toFixed(3) : "—";
+      row["shifted-fit exponent p (median)"] = over ? +median(c.shifted.map((s) => s?.p ?? NaN)).toFixed(3) : "—";
+      row["t₀ (median)"] = over ? Math.round(median(c.shifted.map((s) => s?.t0 ?? NaN))) : "—";
+    } else {
+      row["last-decade slope (median)"] = over ? +median(c.slopes.map((s) => s ?? NaN)).toFixed(3) : "—";
+      row["T²·error (median)"] = over ? +median(c.scaledFinal).toFixed(2) : "—";
+      row["(k − r)/(4η²)"] = over ? +((c.k - res.r) / (4 * res.lr ** 2)).toFixed(2) : "—";
+    }
+    row["fitted factor of ‖·‖_F (k = r)"] =
+      c.k === res.r ? +median(c.linearRates.map(fitRate)).toFixed(opts.sensing ? 5 : 6) : "—";
+    return row;
+  });
+}
+
+/** Figure 3 table: fitted and predicted contraction per α, and the conserved imbalance's drift. */
+export function asymmetricTable(res: ReturnType<typeof asymmetricImbalance>): Row[] {
+  return res.curves.map((c) => ({
+    α: c.alpha,
+    "fitted ρ (median)": +median(c.rates.map(fitRate)).toFixed(6),
+    "decay −log ρ (median)": +median(c.rates.map((f) => (f ? -Math.log(f.rate) : NaN))).toExponential(3),
+    "η·λ_min(F_TᵀF_T) (median)": +median(c.lambdaFinal.map((l) => res.lr * l)).toExponential(3),
+    "η·λ_min(F₀ᵀF₀ − G₀ᵀG₀) (median)": +median(c.lambdaImbalance0.map((l) => res.lr * l)).toExponential(3),
+    "max imbalance drift": +Math.max(...c.imbalanceDrift).toFixed(4),
+  }));
+}
+
+/** Robust-recovery table: final relative error per method (median, min, max over seeds). */
+export function robustTable(res: Awaited<ReturnType<typeof robustRecovery>>): Row[] {
+  return res.curves.map((c) => ({
+    method: c.method,
+    "final relative error (median)": +median(c.final).toExponential(3),
+    min: +Math.min(...c.final).toExponential(3),
+    max: +Math.max(...c.final).toExponential(3),
+  }));
+}
+
+/** Figure 4 table: GD's final objective per width against the certified convex optimum p*. */
+export function reluTable(res: ReturnType<typeof reluConvexGap>): Row[] {
+  return res.runs.map((r) => ({
+    width: r.width,
+    "final objective (median)": +median(r.final).toFixed(5),
+    min: +Math.min(...r.final).toFixed(5),
+    max: +Math.max(...r.final).toFixed(5),
+    "median / p*": +(median(r.final) / res.upper).toFixed(4),
+  }));
+}
