@@ -487,15 +487,5 @@ export {
 } from "./plot";
 
 // Claims
-export {
-  claim,
-  type ClaimCheck,
-  type ClaimResult,
-  claims,
-  quickMode,
-  report,
-  resetClaims,
-  CLAIM_MIME,
-  PLOTLY_MIME,
-} from "./plot";
-export { escapeHtml } from "./mime";
+export { claim, type ClaimCheck, type ClaimResult, claims, quickMode, report, resetClaims } from "./claims";
+export { CLAIM_MIME, PLOTLY_MIME, escapeHtml } from "./mime";
