@@ -38,6 +38,9 @@ import {
   type SweepSpec,
   firstCrossing,
   logSteps,
+  rgba,
+  subplotGrid,
+  subplotSuffix,
 } from "optbook";
 
 export { logLogSlope, logSteps, median, medianBand, quantile, quickMode, type ClaimCheck };
@@ -699,57 +702,7 @@ const COLORS: Record<string, string> = {
   corrected: "#d62728",
 };
 
-function rgba(hex: string, a: number): string {
-  const n = parseInt(hex.slice(1), 16);
-  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${a})`;
-}
-
 /** Axis suffix of subplot i (0-based): "", "2", "3", … */
-const ax = (i: number) => (i === 0 ? "" : String(i + 1));
-
-/** Layout of a rows × cols grid of independent subplots with titles and axis labels. */
-function gridLayout(opts: {
-  title: string;
-  rows: number;
-  cols: number;
-  titles: string[];
-  x: { title: string; log?: boolean; range?: [number, number]; category?: boolean }[];
-  y: { title: string; range?: [number, number]; log?: boolean }[];
-  height?: number;
-}): Record<string, unknown> {
-  const layout: Record<string, unknown> = {
-    title: { text: opts.title },
-    grid: { rows: opts.rows, columns: opts.cols, pattern: "independent" },
-    height: opts.height ?? 380 * opts.rows,
-    legend: { orientation: "h", y: -0.22 },
-    margin: { t: 80 },
-    annotations: [],
-  };
-  for (let i = 0; i < opts.rows * opts.cols; i++) {
-    const xs = opts.x[i] ?? opts.x[opts.x.length - 1];
-    const ys = opts.y[i] ?? opts.y[opts.y.length - 1];
-    layout[`xaxis${ax(i)}`] = {
-      title: { text: xs.title },
-      type: xs.category ? "category" : xs.log ? "log" : "linear",
-      ...(xs.range ? { range: xs.range } : {}),
-    };
-    layout[`yaxis${ax(i)}`] = {
-      title: { text: ys.title },
-      type: ys.log ? "log" : "linear",
-      ...(ys.range ? { range: ys.range } : {}),
-    };
-    (layout.annotations as unknown[]).push({
-      text: opts.titles[i] ?? "",
-      showarrow: false,
-      xref: `x${ax(i)} domain`,
-      yref: `y${ax(i)} domain`,
-      x: 0.5,
-      y: 1.12,
-      font: { size: 13 },
-    });
-  }
-  return layout;
-}
 
 /** A median line and its quartile band on subplot i (step 0 dropped for the log axis). */
 function bandTraces(
@@ -777,8 +730,8 @@ function bandTraces(
       hoverinfo: "skip",
       showlegend: false,
       legendgroup: name,
-      xaxis: `x${ax(i)}`,
-      yaxis: `y${ax(i)}`,
+      xaxis: `x${subplotSuffix(i)}`,
+      yaxis: `y${subplotSuffix(i)}`,
     },
     {
       x: xs,
@@ -789,8 +742,8 @@ function bandTraces(
       line: { color, width: 2 },
       legendgroup: name,
       showlegend,
-      xaxis: `x${ax(i)}`,
-      yaxis: `y${ax(i)}`,
+      xaxis: `x${subplotSuffix(i)}`,
+      yaxis: `y${subplotSuffix(i)}`,
     },
   ];
 }
@@ -814,8 +767,8 @@ function lineTrace(
     legendgroup: name,
     showlegend,
     line: { color, width: 2 },
-    xaxis: `x${ax(i)}`,
-    yaxis: `y${ax(i)}`,
+    xaxis: `x${subplotSuffix(i)}`,
+    yaxis: `y${subplotSuffix(i)}`,
     ...extra,
   };
 }
@@ -838,7 +791,7 @@ export function reddiFigure(r: ReddiResult): FigureSpec {
   const y = { title: "x", range: [-1.05, 1.05] as [number, number] };
   return {
     data,
-    layout: gridLayout({
+    layout: subplotGrid({
       title: `Reddi et al.'s problems, x ∈ [−1, 1]: β₁ = ${r.config.b1}, β₂ = ${r.config.b2}, α_t = ${r.config.lr}/√t, T = ${r.config.steps.toLocaleString("en-US")}`,
       rows: 1,
       cols: 3,
@@ -873,7 +826,7 @@ export function adoptToyTrajectoryFigure(r: AdoptToyResult): FigureSpec {
   );
   return {
     data,
-    layout: gridLayout({
+    layout: subplotGrid({
       title: `ADOPT's toy (gradient k² w.p. 1/k, else −k): β₁ = ${r.config.b1}, α_t = ${r.config.lr}/√(1 + ${r.config.lr}(t−1)); median, quartiles over ${r.config.seeds} seeds`,
       rows: ks.length,
       cols: b2s.length,
@@ -902,8 +855,8 @@ export function adoptToyFinalFigure(r: AdoptToyResult): FigureSpec {
         legendgroup: label,
         showlegend: i === 0,
         line: { color: COLORS[key], width: 2 },
-        xaxis: `x${ax(i)}`,
-        yaxis: `y${ax(i)}`,
+        xaxis: `x${subplotSuffix(i)}`,
+        yaxis: `y${subplotSuffix(i)}`,
         error_y: {
           type: "data",
           symmetric: false,
@@ -915,7 +868,7 @@ export function adoptToyFinalFigure(r: AdoptToyResult): FigureSpec {
   });
   return {
     data,
-    layout: gridLayout({
+    layout: subplotGrid({
       title: `ADOPT's toy: θ after T = ${r.config.steps.toLocaleString("en-US")} steps (median, quartiles)`,
       rows: 1,
       cols: ks.length,
@@ -975,7 +928,7 @@ export function variantsFigure(r: VariantsResult): FigureSpec {
   );
   return {
     data,
-    layout: gridLayout({
+    layout: subplotGrid({
       title: `Library variants, Reddi et al.'s online problem: β₁ = ${r.config.b1}, β₂ = ${r.config.b2}, α_t = ${r.config.lr}/√t, T = ${T.toLocaleString("en-US")}`,
       rows: 1,
       cols: 3,

@@ -45,6 +45,9 @@ import {
   type Band,
   logLogSlope,
   medianBand,
+  rgba,
+  subplotGrid,
+  subplotSuffix,
 } from "optbook";
 
 export { logLogSlope, median, medianBand, quantile, quickMode, type Band, type ClaimCheck };
@@ -1440,51 +1443,7 @@ export interface FigureSpec {
 
 const PAL = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf"];
 
-function rgba(hex: string, a: number): string {
-  const n = parseInt(hex.slice(1), 16);
-  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${a})`;
-}
-
 /** Axis suffix of subplot i (0-based): "", "2", "3", … */
-const ax = (i: number) => (i === 0 ? "" : String(i + 1));
-
-function gridLayout(opts: {
-  title: string;
-  rows: number;
-  cols: number;
-  titles: string[];
-  x: { title: string; log?: boolean }[];
-  y: { title: string; log?: boolean }[];
-  height?: number;
-  width?: number;
-}): Record<string, unknown> {
-  const layout: Record<string, unknown> = {
-    title: { text: opts.title, font: { size: 14 } },
-    grid: { rows: opts.rows, columns: opts.cols, pattern: "independent", ygap: 0.4, xgap: 0.14 },
-    height: opts.height ?? 380 * opts.rows,
-    width: opts.width ?? 380 * opts.cols + 100,
-    legend: { orientation: "h", yanchor: "top", y: opts.rows === 1 ? -0.25 : -0.1 },
-    margin: { t: 90, b: 150 },
-    annotations: [],
-    shapes: [],
-  };
-  for (let i = 0; i < opts.rows * opts.cols; i++) {
-    const xs = opts.x[i] ?? opts.x[opts.x.length - 1];
-    const ys = opts.y[i] ?? opts.y[opts.y.length - 1];
-    layout[`xaxis${ax(i)}`] = { title: { text: xs.title }, type: xs.log ? "log" : "linear", exponentformat: "power" };
-    layout[`yaxis${ax(i)}`] = { title: { text: ys.title }, type: ys.log ? "log" : "linear", exponentformat: "power" };
-    (layout.annotations as unknown[]).push({
-      text: opts.titles[i] ?? "",
-      showarrow: false,
-      xref: `x${ax(i)} domain`,
-      yref: `y${ax(i)} domain`,
-      x: 0.5,
-      y: 1.13,
-      font: { size: 12 },
-    });
-  }
-  return layout;
-}
 
 function line(
   x: number[],
@@ -1502,8 +1461,8 @@ function line(
     name,
     legendgroup: name,
     line: { color, width: 2 },
-    xaxis: `x${ax(i)}`,
-    yaxis: `y${ax(i)}`,
+    xaxis: `x${subplotSuffix(i)}`,
+    yaxis: `y${subplotSuffix(i)}`,
     ...extra,
   };
 }
@@ -1528,8 +1487,8 @@ function band(
       hoverinfo: "skip",
       showlegend: false,
       legendgroup: name,
-      xaxis: `x${ax(i)}`,
-      yaxis: `y${ax(i)}`,
+      xaxis: `x${subplotSuffix(i)}`,
+      yaxis: `y${subplotSuffix(i)}`,
     },
     line(x, b.median, name, color, i, { showlegend }),
   ];
@@ -1596,8 +1555,8 @@ export function bulkFigure(r: BulkResult): FigureSpec {
       legendgroup: "dense",
       showlegend: row === 0,
       marker: { color: rgba(PAL[1], 0.45) },
-      xaxis: `x${ax(i0 + 1)}`,
-      yaxis: `y${ax(i0 + 1)}`,
+      xaxis: `x${subplotSuffix(i0 + 1)}`,
+      yaxis: `y${subplotSuffix(i0 + 1)}`,
     });
     const a = r.agreement[k];
     data.push(
@@ -1631,11 +1590,11 @@ export function bulkFigure(r: BulkResult): FigureSpec {
       marker: { symbol: "line-ns-open", size: 14, color: PAL[1] },
       name: "Lanczos top-(2k+1), trained",
       showlegend: row === 0,
-      xaxis: `x${ax(i0 + 2)}`,
-      yaxis: `y${ax(i0 + 2)}`,
+      xaxis: `x${subplotSuffix(i0 + 2)}`,
+      yaxis: `y${subplotSuffix(i0 + 2)}`,
     });
   });
-  const layout = gridLayout({
+  const layout = subplotGrid({
     title: `Hessian spectrum of a tanh MLP on k Gaussian clusters (cross-entropy, SGD lr ${r.config.sgd.lr}, batch ${r.config.sgd.batchSize}, ${r.config.sgd.steps} steps)`,
     rows: ks.length,
     cols: 3,
@@ -1651,8 +1610,8 @@ export function bulkFigure(r: BulkResult): FigureSpec {
   ks.forEach((k, row) =>
     (layout.shapes as unknown[]).push({
       type: "line",
-      xref: `x${ax(row * 3)}`,
-      yref: `y${ax(row * 3)} domain`,
+      xref: `x${subplotSuffix(row * 3)}`,
+      yref: `y${subplotSuffix(row * 3)} domain`,
       x0: k + 0.5,
       x1: k + 0.5,
       y0: 0,
@@ -1688,7 +1647,7 @@ export function subspaceFigure(r: SubspaceResult): FigureSpec {
   });
   return {
     data,
-    layout: gridLayout({
+    layout: subplotGrid({
       title: `Top-k Hessian eigenspace along SGD (lr ${r.config.sgd.lr}, batch ${r.config.sgd.batchSize}); median, quartiles over ${r.config.seeds} seeds`,
       rows: 1,
       cols: 3,
@@ -1813,7 +1772,7 @@ export function batchFigure(r: BatchResult): FigureSpec {
   );
   return {
     data,
-    layout: gridLayout({
+    layout: subplotGrid({
       title: `Mini-batch Hessians: least squares (d = ${lin.d}, N = ${lin.n}) and the trained tanh MLP (${r.mlp.d} params, N = ${r.mlp.n})`,
       rows: 1,
       cols: 3,
@@ -1848,8 +1807,8 @@ export function densityFigure(r: DensityResult): FigureSpec {
       legendgroup: "dense",
       showlegend: j === 0,
       marker: { color: rgba(PAL[j], 0.45) },
-      xaxis: `x${ax(j)}`,
-      yaxis: `y${ax(j)}`,
+      xaxis: `x${subplotSuffix(j)}`,
+      yaxis: `y${subplotSuffix(j)}`,
     });
     data.push(
       line(
@@ -1872,8 +1831,8 @@ export function densityFigure(r: DensityResult): FigureSpec {
       legendgroup: "hutch",
       showlegend: j === 0,
       marker: { color: PAL[0] },
-      xaxis: `x${ax(j + 2)}`,
-      yaxis: `y${ax(j + 2)}`,
+      xaxis: `x${subplotSuffix(j + 2)}`,
+      yaxis: `y${subplotSuffix(j + 2)}`,
     });
     data.push({
       x: reps.map((v) => v + 0.2),
@@ -1884,8 +1843,8 @@ export function densityFigure(r: DensityResult): FigureSpec {
       legendgroup: "hpp",
       showlegend: j === 0,
       marker: { color: PAL[3], symbol: "diamond" },
-      xaxis: `x${ax(j + 2)}`,
-      yaxis: `y${ax(j + 2)}`,
+      xaxis: `x${subplotSuffix(j + 2)}`,
+      yaxis: `y${subplotSuffix(j + 2)}`,
     });
     data.push(
       line([0.5, reps.length + 0.5], [p.trace.exact, p.trace.exact], "exact tr(H) = Σλ_i", "#000", j + 2, {
@@ -1894,7 +1853,7 @@ export function densityFigure(r: DensityResult): FigureSpec {
       }),
     );
   });
-  const layout = gridLayout({
+  const layout = subplotGrid({
     title: `Spectral density (negative part included) and traces: tanh MLP, k = ${r.config.classes}, ${r.params} params`,
     rows: 2,
     cols: 2,
@@ -1912,8 +1871,8 @@ export function densityFigure(r: DensityResult): FigureSpec {
   for (let j = 0; j < 2; j++)
     (layout.shapes as unknown[]).push({
       type: "line",
-      xref: `x${ax(j)}`,
-      yref: `y${ax(j)} domain`,
+      xref: `x${subplotSuffix(j)}`,
+      yref: `y${subplotSuffix(j)} domain`,
       x0: 0,
       x1: 0,
       y0: 0,

@@ -41,6 +41,9 @@ import {
   sweep,
   tfOps,
   type Val,
+  rgba,
+  subplotAxes,
+  subplotSuffix,
 } from "optbook";
 
 export { logLogSlope, median, medianBand, quantile, quickMode, type ClaimCheck };
@@ -1304,15 +1307,6 @@ const COLORS: Record<string, string> = {
 };
 const SEQ = ["#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
 
-function rgba(hex: string, a: number): string {
-  const n = parseInt(hex.slice(1), 16);
-  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${a})`;
-}
-
-/** Axis suffix of subplot i (0-based). */
-const ax = (i: number) => (i === 0 ? "" : String(i + 1));
-const onAxes = (i: number) => ({ xaxis: `x${ax(i)}`, yaxis: `y${ax(i)}` });
-
 /** One row of independent subplots with titles. */
 function rowLayout(
   title: string,
@@ -1328,20 +1322,24 @@ function rowLayout(
     annotations: panels.map((p, i) => ({
       text: p.title,
       showarrow: false,
-      xref: `x${ax(i)} domain`,
-      yref: `y${ax(i)} domain`,
+      xref: `x${subplotSuffix(i)} domain`,
+      yref: `y${subplotSuffix(i)} domain`,
       x: 0.5,
       y: 1.1,
       font: { size: 13 },
     })),
   };
   panels.forEach((p, i) => {
-    layout[`xaxis${ax(i)}`] = { title: { text: p.x }, type: p.logX ? "log" : "linear", exponentformat: "power" };
-    layout[`yaxis${ax(i)}`] = {
+    layout[`xaxis${subplotSuffix(i)}`] = {
+      title: { text: p.x },
+      type: p.logX ? "log" : "linear",
+      exponentformat: "power",
+    };
+    layout[`yaxis${subplotSuffix(i)}`] = {
       title: { text: p.y },
       type: p.logY ? "log" : "linear",
       exponentformat: "power",
-      ...(p.square ? { scaleanchor: `x${ax(i)}` } : {}),
+      ...(p.square ? { scaleanchor: `x${subplotSuffix(i)}` } : {}),
     };
   });
   return { data: [], layout, config: { responsive: true } };
@@ -1363,7 +1361,7 @@ export function bilinearFigure(res: Awaited<ReturnType<typeof bilinearDynamics>>
       name: m.label,
       legendgroup: m.key,
       line: { color, width: 1.5 },
-      ...onAxes(0),
+      ...subplotAxes(0),
     });
     const t = m.dist.map((_, k) => k);
     fig.data.push({
@@ -1375,7 +1373,7 @@ export function bilinearFigure(res: Awaited<ReturnType<typeof bilinearDynamics>>
       legendgroup: m.key,
       showlegend: false,
       line: { color, width: 2 },
-      ...onAxes(1),
+      ...subplotAxes(1),
     });
     fig.data.push({
       type: "scatter",
@@ -1387,7 +1385,7 @@ export function bilinearFigure(res: Awaited<ReturnType<typeof bilinearDynamics>>
       showlegend: false,
       line: { color, width: 1, dash: "dot" },
       hovertemplate: `ρ = ${m.spectralRadius.toFixed(6)}<extra></extra>`,
-      ...onAxes(1),
+      ...subplotAxes(1),
     });
   }
   fig.data.push({
@@ -1397,7 +1395,7 @@ export function bilinearFigure(res: Awaited<ReturnType<typeof bilinearDynamics>>
     y: [0],
     name: "equilibrium",
     marker: { symbol: "x", size: 10, color: "black" },
-    ...onAxes(0),
+    ...subplotAxes(0),
   });
   return fig;
 }
@@ -1485,7 +1483,7 @@ export function complexMomentumFigure(
     name: "ρ(β) − 1, β real",
     line: { color: "#d62728", width: 2 },
     connectgaps: false,
-    ...onAxes(0),
+    ...subplotAxes(0),
   });
   runs.forEach((r, k) => {
     const color = SEQ[k % SEQ.length];
@@ -1497,7 +1495,7 @@ export function complexMomentumFigure(
       y: r.dist,
       name: label,
       line: { color, width: 2 },
-      ...onAxes(1),
+      ...subplotAxes(1),
     });
   });
   return fig;
@@ -1532,7 +1530,7 @@ export function preferenceFigure(
         legendgroup: c.key,
         showlegend: i === 0,
         line: { color: COLORS[c.key], width: 2 },
-        ...onAxes(i),
+        ...subplotAxes(i),
       });
     }
   });
@@ -1548,7 +1546,7 @@ export function preferenceFigure(
       name: `Nash-MP η = ${r.lr}`,
       legendgroup: `nmp${k}`,
       line: { color, width: 2 },
-      ...onAxes(j),
+      ...subplotAxes(j),
     });
     fig.data.push({
       type: "scatter",
@@ -1559,7 +1557,7 @@ export function preferenceFigure(
       legendgroup: `nmp${k}`,
       showlegend: false,
       line: { color, width: 1, dash: "dot" },
-      ...onAxes(j),
+      ...subplotAxes(j),
     });
   });
   fig.data.push({
@@ -1569,7 +1567,7 @@ export function preferenceFigure(
     y: reg.mw,
     name: "multiplicative weights η = 1 (regulariser in the field)",
     line: { color: "#7f7f7f", width: 1.5, dash: "dash" },
-    ...onAxes(j),
+    ...subplotAxes(j),
   });
   return fig;
 }

@@ -478,12 +478,18 @@ export {
   type LossCurveOptions,
   lossCurves,
   PALETTE,
+  rgba,
   type SeedSeries,
   spectrum,
   type Trace,
   type Trajectory,
   figureBundle,
   show,
+  subplotAxes,
+  type SubplotAxis,
+  subplotGrid,
+  type SubplotGridOptions,
+  subplotSuffix,
 } from "./plot";
 
 // Claims

@@ -50,7 +50,8 @@ function checkArray(name: string, a: unknown): asserts a is number[] {
   }
 }
 
-function rgba(hex: string, alpha: number): string {
+/** `#rrggbb` with opacity `alpha` ∈ [0, 1] as a CSS `rgba(…)` colour (for bands under a line). */
+export function rgba(hex: string, alpha: number): string {
   const n = parseInt(hex.slice(1), 16);
   return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${alpha})`;
 }

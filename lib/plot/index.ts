@@ -5,6 +5,7 @@
  */
 export * from "./figure";
 export * from "./show";
+export { subplotAxes, subplotGrid, subplotSuffix, type SubplotAxis, type SubplotGridOptions } from "./subplots";
 export { displayBundle, inKernel, type MimeBundle } from "./display";
 export { renderPng, closePngRenderer, chromiumPath, CHROMIUM_ARGS } from "./png";
 export * from "../claims";
