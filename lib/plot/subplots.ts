@@ -23,7 +23,7 @@ export interface SubplotGridOptions {
   cols: number;
   /** one title per cell, shown above it */
   titles: readonly string[];
-  /** one axis per cell */
+  /** one axis per cell; cells past the end of the list reuse its last entry (so one entry serves all) */
   x: readonly SubplotAxis[];
   y: readonly SubplotAxis[];
   /** pixels; default 380 per row */
@@ -54,13 +54,11 @@ function axisLayout(a: SubplotAxis): Record<string, unknown> {
 /** The layout of a rows × cols grid of independent subplots, with a title over each cell. */
 export function subplotGrid(opts: SubplotGridOptions): Layout {
   const cells = opts.rows * opts.cols;
-  for (const [name, list] of [
-    ["titles", opts.titles],
-    ["x", opts.x],
-    ["y", opts.y],
-  ] as const) {
-    if (list.length < cells) throw new Error(`subplotGrid: ${name} has ${list.length} entries for ${cells} cells`);
+  if (!(Number.isInteger(cells) && cells > 0)) {
+    throw new Error(`subplotGrid: rows and cols must be positive integers, got ${opts.rows} × ${opts.cols}`);
   }
+  if (opts.x.length === 0) throw new Error("subplotGrid: x needs at least one axis");
+  if (opts.y.length === 0) throw new Error("subplotGrid: y needs at least one axis");
   const annotations: unknown[] = [];
   const layout: Layout = {
     title: { text: opts.title, font: { size: 14 } },
@@ -73,8 +71,8 @@ export function subplotGrid(opts: SubplotGridOptions): Layout {
     shapes: [],
   };
   for (let i = 0; i < cells; i++) {
-    layout[`xaxis${subplotSuffix(i)}`] = axisLayout(opts.x[i]);
-    layout[`yaxis${subplotSuffix(i)}`] = axisLayout(opts.y[i]);
+    layout[`xaxis${subplotSuffix(i)}`] = axisLayout(opts.x[i] ?? opts.x[opts.x.length - 1]);
+    layout[`yaxis${subplotSuffix(i)}`] = axisLayout(opts.y[i] ?? opts.y[opts.y.length - 1]);
     annotations.push({
       text: opts.titles[i] ?? "",
       showarrow: false,

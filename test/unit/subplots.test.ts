@@ -30,16 +30,22 @@ describe("subplotGrid", () => {
     expect(subplotSuffix(0)).toBe("");
     expect(subplotAxes(2)).toEqual({ xaxis: "x3", yaxis: "y3" });
   });
-  it("refuses fewer titles or axes than cells", () => {
+  it("lets one axis serve every cell, and refuses none", () => {
+    const one = subplotGrid({
+      title: "t",
+      rows: 1,
+      cols: 3,
+      titles: ["a"],
+      x: [{ title: "step", log: true }],
+      y: [{ title: "loss" }],
+    });
+    expect(one.xaxis3).toMatchObject({ type: "log", title: { text: "step" } });
+    expect((one.annotations as { text: string }[]).map((n) => n.text)).toEqual(["a", "", ""]);
+    expect(() => subplotGrid({ title: "t", rows: 1, cols: 2, titles: [], x: [], y: [{ title: "" }] })).toThrow(
+      "subplotGrid: x needs at least one axis",
+    );
     expect(() =>
-      subplotGrid({
-        title: "t",
-        rows: 1,
-        cols: 2,
-        titles: ["a"],
-        x: [{ title: "" }, { title: "" }],
-        y: [{ title: "" }, { title: "" }],
-      }),
-    ).toThrow("subplotGrid: titles has 1 entries for 2 cells");
+      subplotGrid({ title: "t", rows: 0, cols: 2, titles: [], x: [{ title: "" }], y: [{ title: "" }] }),
+    ).toThrow("rows and cols must be positive integers");
   });
 });
