@@ -320,6 +320,8 @@ export {
   type LinearModel,
   logisticRegression,
   ridgeRegression,
+  flattenMlpParams,
+  TanhMlp64,
 } from "./landscapes";
 
 // Losses

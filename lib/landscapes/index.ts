@@ -12,3 +12,4 @@ export * from "./tfjs";
 export * from "./networks";
 export * from "./matrixSensing";
 export * from "./regression";
+export { TanhMlp64, flattenMlpParams } from "./tanhMlp64";
